@@ -1,1 +1,3 @@
-﻿Console.WriteLine("Hello, World!");
+using Sensorium.Cli;
+
+return CommandLine.Run(args, Console.Out, Console.Error);
