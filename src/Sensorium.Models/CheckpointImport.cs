@@ -38,7 +38,7 @@ public static partial class CheckpointImport
         return new ImportedModel(encoder, inferredSpec, inferredMice);
     }
 
-    /// <summary>Reads a <c>torch.save</c>d state dict (zip format) into CPU tensors, in file order.</summary>
+    /// <summary>Reads a <c>torch.save</c>d state dict (zip format) into CPU tensors.</summary>
     public static Dictionary<string, Tensor> ReadStateDict(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No checkpoint at '{path}'.", path);
@@ -72,7 +72,7 @@ public static partial class CheckpointImport
             : spec.HiddenKernel;
         var readoutKeys = state.Keys.Where(k => k.StartsWith("readout.", StringComparison.Ordinal)).ToList();
         if (readoutKeys.Count == 0) throw new InvalidDataException("The checkpoint has no readout.<data key>.… entries.");
-        var firstMouse = ReadoutKey().Match(readoutKeys[0]).Groups[1].Value;
+        var firstMouse = readoutKeys.Select(k => ReadoutKey().Match(k).Groups[1].Value).Min(StringComparer.Ordinal)!;
         var gridLinears = LinearIndices(state, $"readout.{firstMouse}.mu_transform.");
         var shifterKeys = state.Keys.Where(k => k.StartsWith("shifter.", StringComparison.Ordinal)).ToList();
         var shifterLinears = shifterKeys.Count == 0 ? [] : LinearIndices(state, $"shifter.{firstMouse}.mlp.");
@@ -96,12 +96,15 @@ public static partial class CheckpointImport
         };
     }
 
-    /// <summary>The mice of a checkpoint: data keys in file order, neuron counts from readout bias (or features).</summary>
+    /// <summary>
+    /// The mice of a checkpoint: data keys in ordinal order (the unpickled dict keeps no order), neuron counts from
+    /// the readout bias (or the features when there is no bias).
+    /// </summary>
     public static IReadOnlyList<MouseNeurons> InferMice(IReadOnlyDictionary<string, Tensor> state,
         IReadOnlyList<MouseNeurons>? expected = null)
     {
         var keys = state.Keys.Select(k => ReadoutKey().Match(k)).Where(m => m.Success)
-            .Select(m => m.Groups[1].Value).Distinct().ToList();
+            .Select(m => m.Groups[1].Value).Distinct().Order(StringComparer.Ordinal).ToList();
         var mice = keys.Select(key => new MouseNeurons(key, (int)(state.TryGetValue($"readout.{key}.bias", out var bias)
             ? bias.shape[0]
             : Require(state, $"readout.{key}._features", "a FullGaussian2d readout").shape[3]))).ToList();

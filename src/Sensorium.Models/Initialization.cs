@@ -6,7 +6,8 @@ namespace Sensorium.Models;
 
 /// <summary>
 /// PyTorch's initialisers, drawn from an explicit <see cref="Generator"/> so that a model's initial weights depend on
-/// its seed only (the global RNG is process-wide; TorchSharp's xavier/kaiming initialisers take no generator).
+/// its seed only (the global RNG is process-wide). TorchSharp 0.107's <c>nn.init.normal_/uniform_</c> accept a
+/// generator but ignore it, and its xavier/kaiming take none: we call the Tensor methods, which do use it.
 /// </summary>
 internal static class Initialization
 {
@@ -17,7 +18,7 @@ internal static class Initialization
         var fanIn = weight.shape[1] * receptive;
         var fanOut = weight.shape[0] * receptive;
         using var _ = no_grad();
-        nn.init.normal_(weight, 0, Math.Sqrt(2.0 / (fanIn + fanOut)), generator);
+        weight.normal_(0, Math.Sqrt(2.0 / (fanIn + fanOut)), generator);
     }
 
     /// <summary>
@@ -28,8 +29,8 @@ internal static class Initialization
     {
         var bound = 1.0 / Math.Sqrt(linear.weight.shape[1]);
         using var _ = no_grad();
-        nn.init.uniform_(linear.weight, -bound, bound, generator);
-        if (linear.bias is not null) nn.init.uniform_(linear.bias, -bound, bound, generator);
+        linear.weight.uniform_(-bound, bound, generator);
+        linear.bias?.uniform_(-bound, bound, generator);
     }
 
     /// <summary>

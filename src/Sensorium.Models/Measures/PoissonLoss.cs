@@ -24,7 +24,7 @@ public sealed class PoissonLoss(bool avg = false, bool perNeuron = false, double
         else
         {
             var perRow = loss.view(-1, loss.shape[^1]); // (B·…, N)
-            result = Avg ? perRow.mean([0]) : perRow.sum(0);
+            result = Avg ? perRow.mean([0]) : perRow.sum(0L); // not sum(0): a literal 0 binds to sum(ScalarType)
         }
         return result.MoveToOuterDisposeScope();
     }

@@ -83,7 +83,7 @@ public sealed class FullGaussian2dReadout : nn.Module<Tensor, Tensor?, Tensor>
     public void Initialize(Generator? generator)
     {
         using var _ = no_grad();
-        nn.init.uniform_(sigma, -InitSigma, InitSigma, generator);
+        sigma.uniform_(-InitSigma, InitSigma, generator); // not nn.init.uniform_: it ignores the generator
         _features.fill_(1.0 / InChannels);
         bias?.zero_();
         foreach (var linear in mu_transform.modules().OfType<Linear>())
