@@ -151,7 +151,7 @@ public static class Trainer
         CancellationToken cancel)
     {
         // A generator per epoch, so that a resumed run shuffles exactly as an uninterrupted one.
-        var rng = new Random(HashCode.Combine(seed, epoch));
+        var rng = new Random(unchecked(seed * 1_000_003 + epoch));
         var steps = MiceCycler.Epoch(data.Select(d => d.Mouse.Train).ToList(), ts.BatchSize, rng);
         int stepEvery = data.Count; // one optimizer step per round over the mice
         double lossSum = 0;
