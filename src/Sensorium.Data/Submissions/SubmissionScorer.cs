@@ -1,0 +1,38 @@
+using System.Runtime.InteropServices;
+using Sensorium.Data.Metrics;
+
+namespace Sensorium.Data.Submissions;
+
+/// <summary>A scored submission: the validation report, and the metrics when the file was valid.</summary>
+/// <param name="NeuronIds">The neuron order of <see cref="MetricsResult.PerNeuron"/> (the ground truth's).</param>
+public sealed record SubmissionScore(ValidationReport Report, MetricsResult? Metrics, long[] NeuronIds);
+
+/// <summary>
+/// Scores a submission file against the ground truth as the official <c>evaluate</c> does: predictions are matched to
+/// ground-truth rows by trial id and to columns by neuron id (the evaluator sorts both sides; matching by id gives the
+/// same pairs), trials are grouped into images by the GROUND-TRUTH image ids (submitted ones are ignored), and
+/// <see cref="SensoriumMetrics"/> gives single-trial correlation, correlation to average and FEVE.
+/// The file is validated in the same streaming pass; an invalid file gets no scores.
+/// </summary>
+public static class SubmissionScorer
+{
+    public static SubmissionScore Score(string path, GroundTruth truth, ValidationOptions? options = null)
+    {
+        using var stream = SubmissionValidator.OpenRead(path);
+        return Score(stream, Path.GetFileName(path), truth, options);
+    }
+
+    public static SubmissionScore Score(Stream stream, string fileName, GroundTruth truth, ValidationOptions? options = null)
+    {
+        truth.CheckConsistent();
+        var target = truth.Target;
+        var predictions = new double[(long)target.Trials * target.Neurons];   // (trials, neurons), truth order
+        var report = SubmissionValidator.Read(stream, fileName, target, options ?? ValidationOptions.Default, predictions);
+        if (!report.Valid) return new SubmissionScore(report, null, target.NeuronIds);
+        var responses = truth.Responses.Length == 0
+            ? ReadOnlySpan<double>.Empty
+            : MemoryMarshal.CreateReadOnlySpan(ref truth.Responses[0, 0], truth.Responses.Length);
+        var metrics = SensoriumMetrics.Compute(responses, predictions, target.Neurons, ImageGroups.FromImageIds(target.ImageIds));
+        return new SubmissionScore(report, metrics, target.NeuronIds);
+    }
+}
