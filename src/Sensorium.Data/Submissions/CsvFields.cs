@@ -83,7 +83,7 @@ internal static class CsvFields
     {
         var sb = new StringBuilder("'");
         foreach (byte b in bytes[..Math.Min(bytes.Length, max)])
-            sb.Append(b is >= 0x20 and < 0x7f and not (byte)'\'' and not (byte)'\\' ? (char)b : $"\\x{b:x2}");
+            sb.Append(b is >= 0x20 and < 0x7f ? (char)b : $"\\x{b:x2}");
         if (bytes.Length > max) sb.Append("...");
         return sb.Append('\'').ToString();
     }

@@ -42,7 +42,7 @@ internal sealed class CsvLineReader(Stream stream, long maxBytes, int maxLineByt
                 _start += length + 1;
                 LineNumber++;
                 LastLineUnterminated = false;
-                if (tooLong) return Status.TooLong;
+                if (tooLong || length > maxLineBytes) return Status.TooLong;
                 line = TrimCr(_buffer.AsSpan(lineStart, length));
                 return Status.Line;
             }

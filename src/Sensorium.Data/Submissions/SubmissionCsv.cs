@@ -33,9 +33,11 @@ public static class SubmissionCsv
     /// <summary>A hint for a data row that did not split into 4 columns.</summary>
     internal static string ColumnCountProblem(ReadOnlySpan<byte> line, int count, string header)
     {
-        string hint = count == 1 && (line.IndexOf((byte)';') >= 0 || line.IndexOf((byte)'\t') >= 0)
-            ? " (is it separated by ';' or tabs? the file must be comma-separated)"
-            : count > 4 ? " (an extra column, or lists without quotes?)" : "";
+        string hint = count > 4 ? " (an extra column, or lists without quotes?)" : DelimiterHint(line);
         return $"expected 4 columns ({header}), found {count}{hint}";
     }
+
+    /// <summary>" (is it separated by ';' or tabs? ...)" when the line has those, else "".</summary>
+    internal static string DelimiterHint(ReadOnlySpan<byte> line) =>
+        line.IndexOfAny(";\t"u8) >= 0 ? " (is it separated by ';' or tabs? the file must be comma-separated)" : "";
 }

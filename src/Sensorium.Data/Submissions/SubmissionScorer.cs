@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Sensorium.Data.Metrics;
 
 namespace Sensorium.Data.Submissions;
@@ -26,13 +25,10 @@ public static class SubmissionScorer
     {
         truth.CheckConsistent();
         var target = truth.Target;
-        var predictions = new double[(long)target.Trials * target.Neurons];   // (trials, neurons), truth order
-        var report = SubmissionValidator.Read(stream, fileName, target, options ?? ValidationOptions.Default, predictions);
-        if (!report.Valid) return new SubmissionScore(report, null, target.NeuronIds);
-        var responses = truth.Responses.Length == 0
-            ? ReadOnlySpan<double>.Empty
-            : MemoryMarshal.CreateReadOnlySpan(ref truth.Responses[0, 0], truth.Responses.Length);
-        var metrics = SensoriumMetrics.Compute(responses, predictions, target.Neurons, ImageGroups.FromImageIds(target.ImageIds));
+        // (trials, neurons) in ground-truth order
+        var (report, predictions) = SubmissionValidator.ValidateAndRead(stream, fileName, target, options);
+        if (predictions is null) return new SubmissionScore(report, null, target.NeuronIds);
+        var metrics = SensoriumMetrics.Compute(truth.Responses, predictions, target.ImageIds);
         return new SubmissionScore(report, metrics, target.NeuronIds);
     }
 }

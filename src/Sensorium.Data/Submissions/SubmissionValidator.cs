@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Sensorium.Data.Submissions;
@@ -22,6 +23,17 @@ public static class SubmissionValidator
     public static ValidationReport Validate(Stream stream, string fileName, SubmissionTarget target, ValidationOptions? options = null) =>
         Read(stream, fileName, target, options ?? ValidationOptions.Default, sink: null);
 
+    /// <summary>
+    /// Validates and, when the file is valid, returns its predictions as (trials × neurons) in TARGET order (rows by
+    /// trial id, columns by neuron id), whatever the file's row and column order.
+    /// </summary>
+    public static (ValidationReport Report, double[,]? Predictions) ValidateAndRead(Stream stream, string fileName, SubmissionTarget target, ValidationOptions? options = null)
+    {
+        var predictions = new double[target.Trials, target.Neurons];
+        var report = Read(stream, fileName, target, options ?? ValidationOptions.Default, predictions);
+        return (report, report.Valid ? predictions : null);
+    }
+
     internal static FileStream OpenRead(string path) =>
         new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
 
@@ -29,7 +41,7 @@ public static class SubmissionValidator
     /// The streaming pass. With a <paramref name="sink"/> (trials × neurons, row-major, target order) the predictions
     /// of every good row are stored there, so scoring needs no second pass.
     /// </summary>
-    internal static ValidationReport Read(Stream stream, string fileName, SubmissionTarget target, ValidationOptions options, double[]? sink)
+    internal static ValidationReport Read(Stream stream, string fileName, SubmissionTarget target, ValidationOptions options, double[,]? sink)
     {
         var issues = new IssueList(fileName, options);
         if (TryLength(stream) is long length && length > options.MaxBytes)
@@ -55,7 +67,7 @@ public static class SubmissionValidator
     /// <summary>Longest line accepted: generous room for 17-digit values and 20-digit ids per neuron.</summary>
     internal static int MaxLineBytes(int neurons) => (int)Math.Min(Array.MaxLength / 2, (1L << 20) + neurons * 128L);
 
-    private sealed class Pass(SubmissionTarget target, ValidationOptions options, IssueList issues, double[]? sink)
+    private sealed class Pass(SubmissionTarget target, ValidationOptions options, IssueList issues, double[,]? sink)
     {
         private readonly int _neurons = target.Neurons;
         private readonly long[] _lineOfTrial = new long[target.Trials];   // 0 = not seen yet
@@ -141,7 +153,7 @@ public static class SubmissionValidator
         private void DataRow(ReadOnlySpan<byte> line, long at)
         {
             int n = CsvFields.Split(line, _fields, out string? problem);
-            if (n < 0) { issues.Error(at, problem!); return; }
+            if (n < 0) { issues.Error(at, problem! + SubmissionCsv.DelimiterHint(line)); return; }
             if (n != 4) { issues.Error(at, SubmissionCsv.ColumnCountProblem(line, n, SubmissionCsv.SubmissionHeader)); return; }
 
             int trial = Trial(_fields[0].Text(line), at);
@@ -237,7 +249,7 @@ public static class SubmissionValidator
                 issues.Error(at, $"prediction{error}{neuron}" + (bad > 1 ? $"; {bad - 1} more bad value(s) on this row" : ""));
             }
             if (sink is null || trial < 0 || !neuronsOk || count != _neurons || bad > 0) return;
-            var dst = sink.AsSpan(trial * _neurons, _neurons);
+            var dst = MemoryMarshal.CreateSpan(ref sink[0, 0], sink.Length).Slice(trial * _neurons, _neurons);
             var columns = _columnOfPosition!;
             for (int i = 0; i < columns.Length; i++) dst[columns[i]] = _row[i];
         }
