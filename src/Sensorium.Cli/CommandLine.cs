@@ -29,6 +29,8 @@ public static class CommandLine
     public static IReadOnlyList<ICommand> Commands { get; } = new ICommand[]
     {
         new SynthCommand(),
+        new TrainCommand(),
+        new EvaluateCommand(),
     }.OrderByDescending(c => c.Name.Split(' ').Length).ToArray();
 
     public static int Run(string[] argv, TextWriter output, TextWriter error)

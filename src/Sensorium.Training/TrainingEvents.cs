@@ -1,6 +1,19 @@
+using System.Text.Json.Serialization;
+
 namespace Sensorium.Training;
 
-/// <summary>Everything a training reports while it runs (through <see cref="IProgress{T}"/>), in order.</summary>
+/// <summary>
+/// Everything a training reports while it runs (through <see cref="IProgress{T}"/>), in order. Serialised as JSON
+/// lines with a "type" discriminator, this is also the worker protocol: the web app reads these lines from the
+/// `sensorium train --events -` process it launched (a channel that could as well cross a network).
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(TrainingStarted), "started")]
+[JsonDerivedType(typeof(BatchProgress), "batch")]
+[JsonDerivedType(typeof(EpochCompleted), "epoch")]
+[JsonDerivedType(typeof(BestRestored), "restored")]
+[JsonDerivedType(typeof(CheckpointSaved), "checkpoint")]
+[JsonDerivedType(typeof(TrainingFinished), "finished")]
 public abstract record TrainingEvent;
 
 /// <summary>The model, data and device are ready; <paramref name="ValidationBefore"/> is the pre-training objective.</summary>
