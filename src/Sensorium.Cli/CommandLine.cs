@@ -31,6 +31,8 @@ public static class CommandLine
         new SynthCommand(),
         new TrainCommand(),
         new EvaluateCommand(),
+        new InspectCommand(),
+        new BenchLoadCommand(),
     }.OrderByDescending(c => c.Name.Split(' ').Length).ToArray();
 
     public static int Run(string[] argv, TextWriter output, TextWriter error)

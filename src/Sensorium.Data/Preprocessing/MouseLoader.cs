@@ -10,7 +10,8 @@ namespace Sensorium.Data.Preprocessing;
 /// <param name="MaxParallelism">Reader threads (each with its own file or zip handle); results do not depend on it.</param>
 public sealed record LoadOptions(double Scale = 0.25, int MaxParallelism = 0)
 {
-    internal int Workers(int trials) =>
+    /// <summary>Worker threads used for a mouse of <paramref name="trials"/> trials (at least 64 trials each).</summary>
+    public int Workers(int trials) =>
         Math.Clamp(Math.Min(MaxParallelism > 0 ? MaxParallelism : Environment.ProcessorCount, (trials + 63) / 64), 1, 64);
 }
 

@@ -198,3 +198,20 @@ public class SensoriumMouseTests
         _ => throw new ArgumentException(layout),
     };
 }
+
+public class WithheldResponsesTests
+{
+    [Fact]
+    public void ZeroedTestTiersAreDetected()
+    {
+        using var dir = new TempDir();
+        var w = new TestMouseWriter();
+        foreach (int i in new[] { 7, 8, 9 }) w.Overrides[$"data/responses/{i}.npy"] = Sensorium.Data.Npy.Npy.ToBytes(Sensorium.Data.Npy.NpyArray.FromFloat32(new float[6]));
+        using var mouse = SensoriumMouse.Open(w.WriteFolder(dir.Path));
+        Assert.True(mouse.ResponsesAllZero(Tier.Test));
+        Assert.True(mouse.ResponsesAllZero(Tier.FinalTest));
+        Assert.False(mouse.ResponsesAllZero(Tier.Train));
+        using var small = SensoriumMouse.Open(new TestMouseWriter { Name = "other", Trials = 6 }.WriteFolder(dir.Path));
+        Assert.Null(small.ResponsesAllZero(Tier.Test));
+    }
+}
