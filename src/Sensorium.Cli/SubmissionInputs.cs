@@ -20,6 +20,7 @@ internal static class SubmissionInputs
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,   // quotes in messages stay readable
     };
 
     /// <summary>(data key, tier) from --mouse or --track, and --tier.</summary>
