@@ -33,6 +33,9 @@ public static class CommandLine
         new EvaluateCommand(),
         new InspectCommand(),
         new BenchLoadCommand(),
+        new SubmissionValidateCommand(),
+        new SubmissionScoreCommand(),
+        new BenchScoreCommand(),
     }.OrderByDescending(c => c.Name.Split(' ').Length).ToArray();
 
     public static int Run(string[] argv, TextWriter output, TextWriter error)
