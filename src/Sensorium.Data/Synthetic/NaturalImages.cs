@@ -18,7 +18,7 @@ public static class NaturalImages
         var rng = new SynthRandom(seed);
         var img = new float[Height * Width];
         AddPinkNoise(img, rng);
-        Standardise(img);
+        Standardise(img, 0.75); // background a little weaker than the objects
         int edges = rng.NextInt(3);
         for (int e = 0; e < edges; e++) AddEdge(img, rng);
         int objects = 2 + rng.NextInt(5);
@@ -48,7 +48,7 @@ public static class NaturalImages
     private static void AddPinkNoise(float[] img, SynthRandom rng)
     {
         int[] spacings = [128, 64, 32, 16, 8, 4, 2];
-        float[] amplitude = [1f, 1f, 1f, 1f, 0.9f, 0.7f, 0.45f]; // optics blur the finest scales
+        float[] amplitude = [0.8f, 0.9f, 1f, 1f, 1f, 0.8f, 0.5f]; // optics blur the finest scales
         var rowA = new float[Width];
         var rowB = new float[Width];
         var ix = new int[Width];
@@ -96,12 +96,12 @@ public static class NaturalImages
 
     private static float Smooth(float t) => t * t * (3 - 2 * t);
 
-    private static void Standardise(float[] img)
+    private static void Standardise(float[] img, double targetSd)
     {
         double sum = 0, sq = 0;
         foreach (float v in img) { sum += v; sq += (double)v * v; }
         double mean = sum / img.Length, sd = Math.Sqrt(Math.Max(1e-12, sq / img.Length - mean * mean));
-        for (int i = 0; i < img.Length; i++) img[i] = (float)((img[i] - mean) / sd);
+        for (int i = 0; i < img.Length; i++) img[i] = (float)((img[i] - mean) / sd * targetSd);
     }
 
     /// <summary>A straight luminance step across the image (a horizon, a wall edge) with a soft border.</summary>
@@ -156,13 +156,13 @@ public static class NaturalImages
     /// <summary>0 below −w/2, 1 above +w/2, linear in between.</summary>
     private static double Ramp(double d, double w) => Math.Clamp(0.5 + d / w, 0, 1);
 
-    /// <summary>Mean luminance 95–150 and a log-normal contrast (RMS ~50 grey levels), clipped to 0..255.</summary>
+    /// <summary>Mean luminance 95–150 and a log-normal contrast (RMS ~42 grey levels), clipped to 0..255.</summary>
     private static byte[] ToBytes(float[] img, SynthRandom rng)
     {
         double sum = 0, sq = 0;
         foreach (float v in img) { sum += v; sq += (double)v * v; }
         double mean = sum / img.Length, sd = Math.Sqrt(Math.Max(1e-12, sq / img.Length - mean * mean));
-        double luminance = rng.Uniform(95, 150), contrast = Math.Clamp(rng.LogNormal(50, 0.35), 12, 85);
+        double luminance = rng.Uniform(95, 150), contrast = Math.Clamp(rng.LogNormal(42, 0.35), 12, 75);
         double scale = contrast / sd;
         var bytes = new byte[img.Length];
         for (int i = 0; i < img.Length; i++)

@@ -109,7 +109,7 @@ public sealed class TrialDesign
     /// Repeats per image summing to <paramref name="trials"/>, each in [lo, hi] where possible, and not all equal:
     /// start even, then move single repeats between random images.
     /// </summary>
-    internal static int[] RepeatCounts(int images, int trials, int lo, int hi, SynthRandom rng)
+    public static int[] RepeatCounts(int images, int trials, int lo, int hi, SynthRandom rng)
     {
         var counts = new int[images];
         for (int k = 0; k < images; k++) counts[k] = trials / images + (k < trials % images ? 1 : 0);

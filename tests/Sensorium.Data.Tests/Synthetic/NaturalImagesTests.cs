@@ -1,0 +1,39 @@
+using Sensorium.Data.Synthetic;
+
+namespace Sensorium.Data.Tests.Synthetic;
+
+public class NaturalImagesTests
+{
+    private static double NeighbourCorrelation(float[] img, int width, int height, int step)
+    {
+        var a = new List<double>();
+        var b = new List<double>();
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x + step < width; x++) { a.Add(img[y * width + x]); b.Add(img[y * width + x + step]); }
+        return OracleScoring.Correlation(a.ToArray(), b.ToArray());
+    }
+
+    /// <summary>Structure at every scale: correlation falls off with distance (≈1/f), not white noise and not flat.</summary>
+    [Fact]
+    public void ImagesHaveSpatialStructureAtTheModelsScale()
+    {
+        for (ulong seed = 1; seed <= 5; seed++)
+        {
+            var pixels = NaturalImages.Generate(seed);
+            Assert.Equal(144 * 256, pixels.Length);
+            var full = pixels.Select(p => (float)p).ToArray();
+            double c1 = NeighbourCorrelation(full, 256, 144, 1), c16 = NeighbourCorrelation(full, 256, 144, 16);
+            Assert.True(c1 > 0.8, $"adjacent pixels correlate: {c1:F2}");
+            Assert.True(c16 < c1 - 0.05, $"structure decorrelates with distance: {c1:F2} vs {c16:F2}");
+            var view = new float[36 * 64];
+            NaturalImages.Downsample(pixels, view);
+            double mean = view.Average(), sd = Math.Sqrt(view.Average(v => (v - mean) * (v - mean)));
+            Assert.True(sd > 0.2, $"the 36×64 view has contrast: {sd:F2}");
+            Assert.True(NeighbourCorrelation(view, 64, 36, 1) < 0.97, "the 36×64 view has detail");
+            Assert.True(pixels.Count(p => p is 0 or 255) < pixels.Length / 10, "few clipped pixels");
+        }
+    }
+
+    [Fact]
+    public void SameSeedSameImage() => Assert.Equal(NaturalImages.Generate(9), NaturalImages.Generate(9));
+}
