@@ -1,3 +1,4 @@
+using Sensorium.Models.Encoders;
 using Sensorium.Models.Measures;
 using static TorchSharp.torch;
 
@@ -106,6 +107,19 @@ public sealed class FiringRateEncoderTests
         {
             Assert.Equal(0, Fixtures.MaxAbsDiff(a.call(images, "m0", null), b.call(images, "m0", null)));
             Assert.NotEqual(0, Fixtures.MaxAbsDiff(a.call(images, "m0", null), c.call(images, "m0", null)));
+        }
+    }
+
+    [Fact]
+    public void AModelBuiltInsideADisposeScopeOutlivesIt()
+    {
+        FiringRateEncoder model;
+        using (NewDisposeScope()) model = ModelBuilder.Build(Tiny.Spec with { Shifter = true }, Tiny.Mice(3));
+        using (model)
+        using (NewDisposeScope())
+        {
+            Assert.All(model.state_dict().Values, t => Assert.NotEqual(IntPtr.Zero, t.Handle));
+            Assert.Equal(new long[] { 2, 3 }, model.call(Tiny.Images(2), "m0", zeros(2, 2)).shape);
         }
     }
 

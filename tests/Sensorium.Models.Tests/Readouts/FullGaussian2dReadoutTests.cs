@@ -111,6 +111,21 @@ public sealed class FullGaussian2dReadoutTests
     }
 
     [Fact]
+    public void FeatureGradientIsTheSampledActivity()
+    {
+        using var readout = TinyReadout();
+        readout.eval();
+        using var scope = NewDisposeScope();
+        var maps = FeatureMaps(3);
+        readout.call(maps, null).sum().backward();
+        // ∂Σy/∂features[c,n] = Σ_b sample[b,c,n]
+        using var grid = readout.SampleGrid(3);
+        var sampled = nn.functional.grid_sample(maps, grid, align_corners: true).squeeze(-1).sum(0L); // (C,N)
+        var gradient = readout.named_parameters().Single(p => p.name == "_features").parameter.grad!;
+        Assert.True(Fixtures.MaxAbsDiff(gradient.view(Channels, Neurons), sampled) < 1e-5);
+    }
+
+    [Fact]
     public void OneOptimizerStepChangesEveryParameter()
     {
         using var readout = TinyReadout(new SamplingNoise(5));
