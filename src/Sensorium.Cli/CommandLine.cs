@@ -28,6 +28,7 @@ public static class CommandLine
     /// <summary>Every command, longest names first so "submission validate" wins over a shorter prefix.</summary>
     public static IReadOnlyList<ICommand> Commands { get; } = new ICommand[]
     {
+        new SynthCommand(),
     }.OrderByDescending(c => c.Name.Split(' ').Length).ToArray();
 
     public static int Run(string[] argv, TextWriter output, TextWriter error)
