@@ -137,7 +137,7 @@ public sealed class FullGaussian2dReadout : nn.Module<Tensor, Tensor?, Tensor>
         using var sampled = F.grid_sample(features, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros,
             align_corners: true); // (B,C,N,1)
         using var weights = _features.view(1, c, Neurons); // (1,C,N)
-        using var weighted = sampled.squeeze(-1).mul_(weights); // (B,C,N)
+        using var weighted = sampled.squeeze(-1) * weights; // (B,C,N)
         var y = weighted.sum(1); // (B,N)
         return bias is null ? y : y.add_(bias);
     }
