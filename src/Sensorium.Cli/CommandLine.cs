@@ -32,6 +32,7 @@ public static class CommandLine
         new TrainCommand(),
         new EvaluateCommand(),
         new SubmissionMakeCommand(),
+        new CheckpointImportCommand(),
         new InspectCommand(),
         new BenchLoadCommand(),
         new SubmissionValidateCommand(),
