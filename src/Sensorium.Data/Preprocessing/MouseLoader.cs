@@ -101,6 +101,12 @@ public static class MouseLoader
                 byte lo = 255, hi = 0;
                 for (int k = 0; k < data.Length; k++) { byte v = data[k]; if (v < lo) lo = v; if (v > hi) hi = v; }
                 (min, max) = (Math.Min(table[lo], table[hi]), Math.Max(table[lo], table[hi]));
+                if (scaler.IsIdentity)
+                {
+                    // Scale 1: bilinear sampling at the pixel centres returns the pixels themselves.
+                    for (int k = 0; k < data.Length; k++) target[k] = (float)table[data[k]];
+                    return;
+                }
                 for (int y = 0; y < scaler.InHeight; y++)
                     if (scaler.RowNeeded[y])
                         for (int x = 0; x < w; x++) _plane[y * w + x] = table[data[y * w + x]];

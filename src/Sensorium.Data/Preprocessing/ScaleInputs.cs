@@ -30,6 +30,9 @@ public sealed class ScaleInputs
     public int OutHeight => _rows.Count;
     public int OutWidth => _cols.Count;
 
+    /// <summary>True when the output grid is the input grid (scale 1): every output pixel is its input pixel.</summary>
+    public bool IsIdentity => OutHeight == InHeight && OutWidth == InWidth;
+
     /// <summary>Source rows that contribute to the output (the others need not be decoded).</summary>
     public bool[] RowNeeded { get; }
 
