@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using Sensorium.Data.Format;
@@ -119,6 +120,7 @@ public static class MouseLoader
             for (int k = 0; k < _out.Length; k++) target[k] = (float)_out[k];
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: 8000 values per trial, optimized from the first call
         public void Responses(int trial, Span<float> target)
         {
             var raw = mouse.ReadTrial(files, TrialData.Responses, trial);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Sensorium.Data.Preprocessing;
 
@@ -78,6 +79,7 @@ public sealed class ScaleInputs
     /// arithmetic, bit for bit, as normalizing the plane and calling the double overload, but only the needed rows
     /// and columns are looked up, and the result is stored as float32.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: once per trial, optimized from the first call
     public void Rescale(ReadOnlySpan<byte> plane, ReadOnlySpan<double> table, Span<double> rowBuffer, Span<float> output)
     {
         int w = InWidth, ow = OutWidth;
@@ -107,6 +109,7 @@ public sealed class ScaleInputs
     }
 
     /// <summary>Smallest and largest byte (vectorized).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (byte Min, byte Max) ByteRange(ReadOnlySpan<byte> values)
     {
         byte lo = 255, hi = 0;
