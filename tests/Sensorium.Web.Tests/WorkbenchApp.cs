@@ -15,12 +15,14 @@ using Sensorium.Web.Features.Accounts;
 namespace Sensorium.Web.Tests;
 
 /// <summary>The real app on a test server, with its own data directory (SQLite file, keys) per instance.</summary>
-public sealed partial class WorkbenchApp(Action<IServiceCollection>? configureServices = null, IDictionary<string, string>? settings = null)
+/// <param name="dataDirectory">Another instance's data directory, to start a second server on the same state.</param>
+public sealed partial class WorkbenchApp(
+    Action<IServiceCollection>? configureServices = null, IDictionary<string, string>? settings = null, string? dataDirectory = null)
     : WebApplicationFactory<Program>
 {
     public const string Password = "correct horse battery";
 
-    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("sensorium-web-").FullName;
+    public string DataDirectory { get; } = dataDirectory ?? Directory.CreateTempSubdirectory("sensorium-web-").FullName;
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
