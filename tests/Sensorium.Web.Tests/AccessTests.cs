@@ -53,6 +53,8 @@ public sealed class AccessTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/runs")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/runs")).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/admin/users")).StatusCode); // not an admin: denied page
+        var home = await client.GetAsync("/");
+        Assert.Equal("/runs", home.Headers.Location?.AbsolutePath);
     }
 
     [Fact]

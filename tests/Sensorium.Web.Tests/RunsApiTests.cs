@@ -57,6 +57,24 @@ public sealed class RunsApiTests : IDisposable
         Assert.Equal(RunStatus.Queued, (await app.Get<RunStore>().GetAsync(runOfB.Id))!.Status);
     }
 
+    [Fact]
+    public async Task The_run_page_shows_a_teams_own_run_and_not_another_teams()
+    {
+        var (_, a) = await app.CreateTeamAsync("alpha");
+        var (_, b) = await app.CreateTeamAsync("beta");
+        var clientA = (await app.SignInAsync(a.UserName)).Http;
+        var clientB = (await app.SignInAsync(b.UserName)).Http;
+        var runOfB = await QueueAsync(clientB, name: "secret-of-beta");
+
+        var own = await clientB.GetStringAsync($"/runs/{runOfB.Id}");
+        Assert.Contains("secret-of-beta", own);
+        var other = await clientA.GetStringAsync($"/runs/{runOfB.Id}");
+        Assert.Contains("was not found", other);
+        Assert.DoesNotContain("secret-of-beta", other);
+        Assert.DoesNotContain("secret-of-beta", await clientA.GetStringAsync("/runs"));
+        Assert.Contains("secret-of-beta", await clientB.GetStringAsync("/runs"));
+    }
+
     [Theory]
     [InlineData("""{"spec":[1,2]}""", "spec")]
     [InlineData("""{"spec":{}}""", "spec")]
