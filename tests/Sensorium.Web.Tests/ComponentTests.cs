@@ -2,7 +2,11 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using Sensorium.Storage.Runs;
+using System.Security.Claims;
+using Sensorium.Web.Features.Accounts;
 using Sensorium.Web.Features.Runs;
+using Sensorium.Web.Features.Runs.Scheduling;
+using Sensorium.Web.Features.Training;
 
 namespace Sensorium.Web.Tests;
 
@@ -43,5 +47,35 @@ public sealed class ComponentTests
         var chips = cut.FindAll(".mud-chip").Select(c => c.TextContent.Trim()).ToList();
         Assert.Equal(["your run #7", "another team", "free"], chips);
         Assert.Contains("2 of your team's runs, 5 in all", cut.Markup);
+    }
+
+    [Fact]
+    public async Task Runs_page_lists_the_teams_runs_and_follows_live_progress()
+    {
+        using var app = new WorkbenchApp();
+        var (alpha, a) = await app.CreateTeamAsync("alpha");
+        var (beta, b) = await app.CreateTeamAsync("beta");
+        var store = app.Get<RunStore>();
+        var own = await store.CreateAsync(new NewRun(alpha.Id, a.Id, "alpha-baseline", "{\"seed\":1}", null));
+        await store.CreateAsync(new NewRun(beta.Id, b.Id, "beta-secret", "{\"seed\":2}", null));
+        await store.TransitionAsync(own.Id, RunStatus.Running, "cpu");
+
+        await using var context = CreateContext();
+        context.Services.AddSingleton(app.Get<RunQueue>());
+        context.Services.AddSingleton(app.Get<TrainingNotifications>());
+        context.AddAuthorization()
+            .SetAuthorized(a.UserName)
+            .SetClaims(new Claim(ClaimTypes.NameIdentifier, a.Id.ToString()), new Claim(WorkbenchClaims.TeamId, alpha.Id.ToString()));
+
+        var cut = context.Render<RunsPage>();
+        cut.WaitForAssertion(() => Assert.Contains("alpha-baseline", cut.Markup));
+        Assert.DoesNotContain("beta-secret", cut.Markup);
+        Assert.Contains("your run #" + own.Id, cut.Markup);
+
+        await app.Get<RunProgressRecorder>().BatchAsync(own.Id, epoch: 1, batch: 0, batchesPerEpoch: 10, loss: 0.5, progress: 0.42);
+        cut.WaitForAssertion(() => Assert.Contains(0.42.ToString("P0"), cut.Markup));
+
+        await app.Get<RunProgressRecorder>().FinishAsync(own.Id, RunStatus.Succeeded);
+        cut.WaitForAssertion(() => Assert.Contains("data-status=\"succeeded\"", cut.Markup));
     }
 }

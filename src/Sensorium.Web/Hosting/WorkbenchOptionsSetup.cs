@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace Sensorium.Web.Hosting;
@@ -17,6 +19,12 @@ public static class WorkbenchOptionsSetup
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkbenchOptions>, WorkbenchOptionsValidator>();
+
+        // No request body may exceed the upload limit (uploads are the largest bodies the workbench takes).
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<WorkbenchOptions>>((kestrel, workbench) =>
+            kestrel.Limits.MaxRequestBodySize = workbench.Value.MaxUploadBytes);
+        services.AddOptions<FormOptions>().Configure<IOptions<WorkbenchOptions>>((form, workbench) =>
+            form.MultipartBodyLengthLimit = workbench.Value.MaxUploadBytes);
         return services;
     }
 }

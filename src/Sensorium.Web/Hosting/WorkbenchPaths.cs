@@ -3,8 +3,9 @@ using System.Reflection;
 namespace Sensorium.Web.Hosting;
 
 /// <summary>
-/// Finds the app's content root: the folder holding <c>appsettings.json</c> and <c>wwwroot/</c>. In the repository
-/// that is the repository root (baked in at build time); a published app finds them next to its binaries.
+/// Finds the app's content root: the folder holding <c>appsettings.json</c> and <c>wwwroot/</c>. A published app
+/// has them next to its binaries (publish copies them there, with MudBlazor's files under wwwroot/_content);
+/// a build in the repository uses the repository root, baked in at build time, or found by walking up.
 /// </summary>
 public static class WorkbenchPaths
 {
@@ -13,6 +14,8 @@ public static class WorkbenchPaths
 
     static string FindContentRoot()
     {
+        if (IsContentRoot(AppContext.BaseDirectory)) return AppContext.BaseDirectory;
+
         var built = typeof(WorkbenchPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .FirstOrDefault(a => a.Key == "Sensorium.RepoRoot")?.Value;
         if (!string.IsNullOrEmpty(built) && IsContentRoot(built)) return Path.GetFullPath(built);
