@@ -11,7 +11,7 @@ namespace Sensorium.Web.Features.Runs;
 /// </summary>
 public sealed class RunQueue(
     RunStore runs, RunLifecycle lifecycle, IRunLauncher launcher, RunSubmissionValidator validator,
-    IOptions<WorkbenchOptions> options, ILogger<RunQueue> logger)
+    IOptions<WorkbenchOptions> options, TimeProvider time, ILogger<RunQueue> logger)
 {
     /// <summary>False while no worker can be launched: runs are accepted but wait in the queue.</summary>
     public bool CanLaunch => launcher.IsAvailable;
@@ -30,7 +30,7 @@ public sealed class RunQueue(
             errors["queue"] = [$"Your team already has {options.Value.MaxQueuedRunsPerTeam} runs waiting."];
         if (errors.Count > 0) return SubmitResult.Invalid(errors);
 
-        var name = string.IsNullOrWhiteSpace(request.Name) ? $"run {DateTime.UtcNow:yyyy-MM-dd HH:mm}" : request.Name.Trim();
+        var name = string.IsNullOrWhiteSpace(request.Name) ? $"run {time.GetUtcNow():yyyy-MM-dd HH:mm}" : request.Name.Trim();
         var device = request.Device is null
             ? null
             : options.Value.Devices.First(d => string.Equals(d.Name, request.Device, StringComparison.OrdinalIgnoreCase)).Name;
