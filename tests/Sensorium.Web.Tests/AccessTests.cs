@@ -39,10 +39,27 @@ public sealed class AccessTests : IDisposable
     }
 
     [Fact]
-    public async Task Wrong_password_does_not_sign_in()
+    public async Task Wrong_password_does_not_sign_in_and_is_not_echoed()
     {
         var (_, member) = await app.CreateTeamAsync("retina");
-        await Assert.ThrowsAsync<InvalidOperationException>(() => app.SignInAsync(member.UserName, "wrong password!"));
+        var (response, _) = await app.PostSignInAsync(member.UserName, "wrong-password-xyz");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.Contains("Set-Cookie") && response.Headers.GetValues("Set-Cookie").Any(c => c.StartsWith("sensorium.auth")));
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Wrong user name or password.", html);
+        Assert.DoesNotContain("wrong-password-xyz", html);
+    }
+
+    [Fact]
+    public async Task Sign_in_without_an_antiforgery_token_is_refused()
+    {
+        var (_, member) = await app.CreateTeamAsync("retina");
+        var client = app.CreateClient(new() { AllowAutoRedirect = false });
+        var response = await client.PostAsync("/account/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "signin", ["Input.UserName"] = member.UserName, ["Input.Password"] = WorkbenchApp.Password,
+        }));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
     [Fact]

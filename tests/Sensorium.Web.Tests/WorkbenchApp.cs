@@ -49,6 +49,20 @@ public sealed partial class WorkbenchApp(
     /// <summary>Signs in through the real sign-in form (anti-forgery token included); returns a client with the cookies.</summary>
     public async Task<SignedInClient> SignInAsync(string userName, string password = Password)
     {
+        var (response, cookies) = await PostSignInAsync(userName, password);
+        if (response.StatusCode != HttpStatusCode.Redirect)
+            throw new InvalidOperationException($"Sign-in of {userName} answered {response.StatusCode}.");
+        foreach (var (name, value) in CookiesOf(response)) cookies[name] = value;
+
+        var signedIn = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        var cookieHeader = Header(cookies);
+        signedIn.DefaultRequestHeaders.Add("Cookie", cookieHeader);
+        return new SignedInClient(signedIn, cookieHeader);
+    }
+
+    /// <summary>Fetches the sign-in form and posts it; returns the answer and the cookies the form set.</summary>
+    public async Task<(HttpResponseMessage Response, Dictionary<string, string> Cookies)> PostSignInAsync(string userName, string password)
+    {
         var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
         var form = await client.GetAsync("/account/signin");
         var cookies = CookiesOf(form);
@@ -65,15 +79,7 @@ public sealed partial class WorkbenchApp(
             }),
         };
         post.Headers.Add("Cookie", Header(cookies));
-        var response = await client.SendAsync(post);
-        if (response.StatusCode != HttpStatusCode.Redirect)
-            throw new InvalidOperationException($"Sign-in of {userName} answered {response.StatusCode}.");
-        foreach (var (name, value) in CookiesOf(response)) cookies[name] = value;
-
-        var signedIn = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
-        var cookieHeader = Header(cookies);
-        signedIn.DefaultRequestHeaders.Add("Cookie", cookieHeader);
-        return new SignedInClient(signedIn, cookieHeader);
+        return (await client.SendAsync(post), cookies);
     }
 
     /// <summary>A .NET SignalR client on the training hub, over the test server's handler.</summary>

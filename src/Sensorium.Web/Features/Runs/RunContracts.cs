@@ -16,8 +16,13 @@ public sealed record RunResponse(
 {
     public static RunResponse From(Run run, bool withSpec = false) => new(
         run.Id, run.Name, run.Status, run.RequestedDevice, run.Device, run.CreatedAt, run.StartedAt, run.FinishedAt,
-        run.Progress, run.BestScore, run.Error,
-        withSpec ? JsonDocument.Parse(run.SpecJson).RootElement.Clone() : null);
+        run.Progress, run.BestScore, run.Error, withSpec ? ParseSpec(run.SpecJson) : null);
+
+    static JsonElement ParseSpec(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
 }
 
 /// <summary>Outcome of queueing: the run, or errors by field (name, spec, device, queue).</summary>

@@ -24,19 +24,23 @@ public sealed class RunDispatcher(
         }
         while (!stoppingToken.IsCancellationRequested)
         {
+            var pause = PollInterval;
             try
             {
                 await DispatchAsync(stoppingToken);
-                await signal.WaitAsync(PollInterval, stoppingToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "Dispatching queued runs failed; trying again shortly.");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { });
+                pause = TimeSpan.FromSeconds(1);
+            }
+            try
+            {
+                await signal.WaitAsync(pause, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
             }
         }
     }
