@@ -78,4 +78,23 @@ public sealed class ComponentTests
         await app.Get<RunProgressRecorder>().FinishAsync(own.Id, RunStatus.Succeeded);
         cut.WaitForAssertion(() => Assert.Contains("data-status=\"succeeded\"", cut.Markup));
     }
+
+    [Fact]
+    public async Task Admin_creates_a_team_on_the_teams_page()
+    {
+        using var app = new WorkbenchApp();
+        await using var context = CreateContext();
+        context.Services.AddSingleton(app.Get<Storage.Accounts.TeamStore>());
+
+        var cut = context.Render<Features.Admin.TeamsPage>();
+        cut.Find("input").Change("Visual Cortex");
+        cut.FindAll("button").Single(b => b.TextContent.Contains("Create")).Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Team 'Visual Cortex' created.", cut.Markup));
+        Assert.Contains(await app.Get<Storage.Accounts.TeamStore>().ListAsync(), t => t.Name == "Visual Cortex");
+
+        cut.Find("input").Change("visual cortex");
+        cut.FindAll("button").Single(b => b.TextContent.Contains("Create")).Click();
+        cut.WaitForAssertion(() => Assert.Contains("already exists", cut.Markup));
+    }
 }

@@ -113,4 +113,17 @@ public sealed class RunsApiTests : IDisposable
         Assert.Equal(RunStatus.Queued, (await resume.Content.ReadFromJsonAsync<RunResponse>(WorkbenchApp.Json))!.Status);
         Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync($"/api/runs/{run.Id}/resume", null)).StatusCode);
     }
+
+    [Fact]
+    public async Task A_team_cannot_queue_more_than_the_limit()
+    {
+        using var limited = new WorkbenchApp(settings: new Dictionary<string, string> { ["Workbench:MaxQueuedRunsPerTeam"] = "2" });
+        var (_, member) = await limited.CreateTeamAsync("alpha");
+        var client = (await limited.SignInAsync(member.UserName)).Http;
+        await QueueAsync(client);
+        await QueueAsync(client);
+        var third = await client.PostAsJsonAsync("/api/runs", new { spec = new { seed = 3 } });
+        Assert.Equal(HttpStatusCode.BadRequest, third.StatusCode);
+        Assert.True((await third.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("queue", out _));
+    }
 }
