@@ -65,9 +65,11 @@ public sealed class RunStoreTests : IDisposable
         var a = await runs.CreateAsync(spec);
         var b = await runs.CreateAsync(spec);
         await runs.TransitionAsync(a.Id, RunStatus.Running, "cpu");
+        await runs.SetPidAsync(a.Id, 777);
 
         var interrupted = Assert.Single(await runs.InterruptAllRunningAsync("server restarted"));
         Assert.Equal(a.Id, interrupted.Id);
+        Assert.Equal(777, interrupted.Pid); // kept, so an orphaned worker can be found
         Assert.Equal(RunStatus.Interrupted, interrupted.Status);
         Assert.Equal("server restarted", interrupted.Error);
         Assert.Equal(RunStatus.Queued, (await runs.GetAsync(b.Id))!.Status);
@@ -76,6 +78,7 @@ public sealed class RunStoreTests : IDisposable
         Assert.Equal(RunStatus.Queued, resumed.Status);
         Assert.Null(resumed.Device);
         Assert.Null(resumed.Error);
+        Assert.Null(resumed.Pid);
     }
 
     [Fact]

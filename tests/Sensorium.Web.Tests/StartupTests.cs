@@ -22,15 +22,17 @@ public sealed class StartupTests
     }
 
     [Fact]
-    public void State_lives_under_the_data_directory()
+    public async Task State_lives_under_the_data_directory()
     {
         using var app = new WorkbenchApp();
+        await app.CreateClient().GetStringAsync("/account/signin"); // issues an anti-forgery token: needs a key
         var options = app.Get<IOptions<WorkbenchOptions>>().Value;
         Assert.Equal(app.DataDirectory, options.DataDirectory);
         Assert.True(File.Exists(Path.Combine(app.DataDirectory, "workbench.db")));
         Assert.True(Directory.Exists(Path.Combine(app.DataDirectory, "artifacts")));
         Assert.Equal(Path.Combine(app.DataDirectory, "datasets"), options.DatasetRoot);
         Assert.Equal("cpu", Assert.Single(options.Devices).Name);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(app.DataDirectory, "keys"), "key-*.xml"));
     }
 
     [Fact]

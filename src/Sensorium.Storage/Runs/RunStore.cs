@@ -93,14 +93,14 @@ public sealed class RunStore(Database database, TimeProvider time)
 
     /// <summary>
     /// At server start: every run still marked running lost its supervisor, so it becomes interrupted.
-    /// Returns the runs changed.
+    /// Returns the runs changed. Their pid is kept, so the launcher can make sure an orphaned worker is gone.
     /// </summary>
     public async Task<IReadOnlyList<Run>> InterruptAllRunningAsync(string reason)
     {
         RunStateMachine.EnsureCanTransition(0, RunStatus.Running, RunStatus.Interrupted);
         await using var connection = database.Open();
         return (await connection.QueryAsync<Run>("""
-            UPDATE runs SET status = 'interrupted', finished_at = @now, error = @reason, pid = NULL
+            UPDATE runs SET status = 'interrupted', finished_at = @now, error = @reason
             WHERE status = 'running' RETURNING *
             """, new { reason, now = time.GetUtcNow() })).AsList();
     }

@@ -27,8 +27,9 @@ public static class WorkbenchStartup
         await SeedFirstAccountsAsync(app.Services);
 
         var interrupted = await app.Services.GetRequiredService<RunLifecycle>().InterruptOrphanedRunsAsync();
-        if (interrupted.Count > 0)
-            logger.LogWarning("{Count} runs were left running by the previous server and are now interrupted.", interrupted.Count);
+        foreach (var run in interrupted)
+            logger.LogWarning("Run {RunId} was left running by the previous server and is now interrupted (worker pid {Pid}).",
+                run.Id, run.Pid);
     }
 
     /// <summary>

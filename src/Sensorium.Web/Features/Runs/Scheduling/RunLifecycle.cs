@@ -24,7 +24,7 @@ public sealed class RunLifecycle(RunStore runs, TrainingNotifications notificati
         return run;
     }
 
-    /// <summary>At start-up: runs left running lost their worker's supervisor; they become interrupted.</summary>
+    /// <summary>At start-up: runs left running lost their supervisor; they become interrupted (pid kept).</summary>
     public async Task<IReadOnlyList<Run>> InterruptOrphanedRunsAsync()
     {
         var interrupted = await runs.InterruptAllRunningAsync(
