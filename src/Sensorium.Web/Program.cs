@@ -3,6 +3,7 @@ using Sensorium.Web.Components;
 using Sensorium.Web.Features.Accounts;
 using Sensorium.Web.Features.Datasets;
 using Sensorium.Web.Features.Runs;
+using Sensorium.Web.Features.Runs.Worker;
 using Sensorium.Web.Features.Training;
 using Sensorium.Web.Hosting;
 
@@ -17,6 +18,7 @@ builder.WebHost.UseStaticWebAssets(); // MudBlazor's _content/ files in every en
 builder.Services.AddWorkbenchOptions();
 builder.Services.AddWorkbenchStorage();
 builder.Services.AddWorkbenchAuthentication();
+builder.Services.AddProcessRunLauncher(); // one `sensorium train` process per run; before AddRunQueue
 builder.Services.AddRunQueue();
 builder.Services.AddDatasets();
 builder.Services.AddTrainingNotifications();

@@ -3,6 +3,7 @@ using Sensorium.Storage;
 using Sensorium.Storage.Accounts;
 using Sensorium.Web.Features.Accounts;
 using Sensorium.Web.Features.Runs.Scheduling;
+using Sensorium.Web.Features.Runs.Worker;
 
 namespace Sensorium.Web.Hosting;
 
@@ -10,7 +11,8 @@ public static class WorkbenchStartup
 {
     /// <summary>
     /// Before serving: creates the data folders, migrates the database, creates the first accounts on a fresh
-    /// database, and marks runs left running by a previous server as interrupted.
+    /// database, and marks runs left running by a previous server as interrupted (those with a checkpoint are queued
+    /// again to resume from it, see <see cref="RunRecovery"/>).
     /// </summary>
     public static async Task InitializeWorkbenchAsync(this WebApplication app)
     {
@@ -30,6 +32,7 @@ public static class WorkbenchStartup
         foreach (var run in interrupted)
             logger.LogWarning("Run {RunId} was left running by the previous server and is now interrupted (worker pid {Pid}).",
                 run.Id, run.Pid);
+        if (app.Services.GetService<RunRecovery>() is { } recovery) await recovery.RecoverAsync(interrupted);
     }
 
     /// <summary>

@@ -25,7 +25,7 @@ public sealed class RunQueue(
 
     public async Task<SubmitResult> SubmitAsync(long teamId, long userId, RunRequest request)
     {
-        var errors = validator.Validate(request);
+        var errors = await validator.ValidateAsync(request);
         if (errors.Count == 0 && await runs.CountQueuedForTeamAsync(teamId) >= options.Value.MaxQueuedRunsPerTeam)
             errors["queue"] = [$"Your team already has {options.Value.MaxQueuedRunsPerTeam} runs waiting."];
         if (errors.Count > 0) return SubmitResult.Invalid(errors);

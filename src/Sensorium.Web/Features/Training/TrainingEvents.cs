@@ -23,8 +23,11 @@ public sealed record RunStatusChanged(
 public sealed record BatchProgress(
     long RunId, long TeamId, int Epoch, int Batch, int BatchesPerEpoch, double Loss, double Progress) : ITrainingEvent;
 
-/// <summary>An epoch finished and was validated. Correlations are single-trial validation correlations.</summary>
+/// <summary>
+/// An epoch finished and was validated. Correlations are single-trial validation correlations; <see cref="EtaSeconds"/>
+/// is the worker's upper bound on the time left (null when unknown).
+/// </summary>
 public sealed record EpochCompleted(
     long RunId, long TeamId, int Epoch, double TrainLoss, double? ValidationCorrelation,
     IReadOnlyDictionary<string, double> PerMouseCorrelation, double LearningRate, double EpochSeconds,
-    double? BestScore) : ITrainingEvent;
+    double? BestScore, double? EtaSeconds = null) : ITrainingEvent;

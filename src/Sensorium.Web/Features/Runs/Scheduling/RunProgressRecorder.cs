@@ -8,9 +8,10 @@ namespace Sensorium.Web.Features.Runs.Scheduling;
 /// <summary>What the worker reports at the end of an epoch.</summary>
 /// <param name="PerMouseCorrelation">Validation correlation per data key, e.g. "26872-17-20".</param>
 /// <param name="Progress">Fraction of the whole training done, 0..1.</param>
+/// <param name="EtaSeconds">The worker's upper bound on the time left, when it gives one.</param>
 public sealed record EpochReport(
     int Epoch, double TrainLoss, double? ValidationCorrelation, IReadOnlyDictionary<string, double> PerMouseCorrelation,
-    double LearningRate, double EpochSeconds, double Progress);
+    double LearningRate, double EpochSeconds, double Progress, double? EtaSeconds = null);
 
 /// <summary>
 /// Where a launcher puts what its worker reports: stores it and publishes the live events. Batch losses are buffered
@@ -74,7 +75,7 @@ public sealed class RunProgressRecorder(
         await runs.SetProgressAsync(runId, report.Progress, best);
         await notifications.PublishAsync(new EpochCompleted(
             runId, state.TeamId, report.Epoch, report.TrainLoss, report.ValidationCorrelation, report.PerMouseCorrelation,
-            report.LearningRate, report.EpochSeconds, best));
+            report.LearningRate, report.EpochSeconds, best, report.EtaSeconds));
     }
 
     public Task CheckpointAsync(long runId, string checkpointPath) => runs.SetCheckpointAsync(runId, checkpointPath);

@@ -1,0 +1,280 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Sensorium.Storage.Datasets;
+using Sensorium.Storage.Runs;
+using Sensorium.Training;
+using Sensorium.Web.Features.Runs.Scheduling;
+using Sensorium.Web.Hosting;
+
+namespace Sensorium.Web.Features.Runs.Worker;
+
+/// <summary>
+/// Runs each training as its own <c>sensorium train … --events -</c> process and supervises it: the JSON lines on its
+/// stdout go to <see cref="RunProgressRecorder"/> (through <see cref="WorkerEventReader"/>), the last stderr lines
+/// explain a failure, the exit code decides the outcome (0 succeeded, 130 cancelled, anything else failed). A worker
+/// that crashes, is killed or runs out of memory fails its run and nothing else.
+/// <para>
+/// Cancel = SIGTERM (the worker stops at the next batch and keeps its checkpoint), then SIGKILL after
+/// <see cref="WorkerOptions.StopGraceSeconds"/>. When the server stops, workers get the same SIGTERM but their runs
+/// stay <c>running</c> in the store: the next start requeues them from their checkpoint (<see cref="RunRecovery"/>).
+/// </para>
+/// </summary>
+public sealed class ProcessRunLauncher(
+    IOptions<WorkerOptions> workerOptions, IOptions<WorkbenchOptions> workbenchOptions, DatasetStore datasets,
+    RunProgressRecorder recorder, ILogger<ProcessRunLauncher> logger) : IRunLauncher, IHostedService
+{
+    public const int CancelledExitCode = 130;
+
+    readonly ConcurrentDictionary<long, WorkerProcess> workers = new();
+    volatile bool serverStopping;
+
+    WorkerOptions Options => workerOptions.Value;
+
+    public bool IsAvailable => Options.Enabled;
+
+    /// <summary>Run ids whose worker is alive right now.</summary>
+    public IReadOnlyCollection<long> RunningWorkers => workers.Keys.ToList();
+
+    public string RunDirectory(long runId) => Path.Combine(workbenchOptions.Value.ArtifactsDirectory, runId.ToString());
+
+    public async Task<int> LaunchAsync(Run run, CancellationToken cancellationToken)
+    {
+        if (serverStopping) throw new InvalidOperationException("The server is stopping.");
+        var runDir = RunDirectory(run.Id);
+        Directory.CreateDirectory(runDir);
+        RunSpec spec;
+        List<string> arguments;
+        if (Checkpoint.CanResume(runDir))
+        {
+            spec = Checkpoint.ReadSpec(runDir);
+            arguments = ["train", "--resume", "--out", runDir, "--events", "-"];
+        }
+        else
+        {
+            spec = await WorkerSpecAsync(run);
+            var specPath = Path.Combine(runDir, Checkpoint.SpecFile);
+            await File.WriteAllTextAsync(specPath, spec.ToJson(), cancellationToken);
+            arguments = ["train", "--spec", specPath, "--out", runDir, "--events", "-"];
+        }
+
+        var process = new Process { StartInfo = StartInfo(arguments, run.Device), EnableRaisingEvents = true };
+        if (!process.Start()) throw new InvalidOperationException($"{process.StartInfo.FileName} did not start.");
+        var worker = new WorkerProcess(run.Id, process, runDir, new WorkerEventReader(run.Id, spec.Trainer.MaxEpochs, recorder));
+        workers[run.Id] = worker;
+        worker.Supervision = Task.Run(() => SuperviseAsync(worker), CancellationToken.None);
+        logger.LogInformation("Run {RunId}: worker pid {Pid}: {Command} {Arguments}", run.Id, process.Id,
+            process.StartInfo.FileName, string.Join(' ', process.StartInfo.ArgumentList));
+        return process.Id;
+    }
+
+    public async Task StopAsync(long runId, CancellationToken cancellationToken)
+    {
+        if (!workers.TryGetValue(runId, out var worker)) return;
+        worker.StopRequested = true;
+        await TerminateAsync(worker, cancellationToken);
+    }
+
+    /// <summary>The spec the worker gets: the dataset's registered folder, the run's device and thread count.</summary>
+    async Task<RunSpec> WorkerSpecAsync(Run run)
+    {
+        var spec = RunSpec.FromJson(run.SpecJson, $"run {run.Id}");
+        var dataset = (await datasets.ListAsync()).FirstOrDefault(d => string.Equals(d.Name, spec.Dataset.Path, StringComparison.OrdinalIgnoreCase))
+            ?? throw new InvalidOperationException($"The dataset '{spec.Dataset.Path}' is not registered.");
+        return spec with
+        {
+            Dataset = spec.Dataset with { Path = dataset.Path },
+            Trainer = spec.Trainer with { Device = TorchDevice(run.Device), Threads = ThreadsPerRun() },
+        };
+    }
+
+    ProcessStartInfo StartInfo(IEnumerable<string> arguments, string? device)
+    {
+        var command = Options.Command ?? Path.Combine(AppContext.BaseDirectory, "sensorium.dll");
+        var start = new ProcessStartInfo
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+            UseShellExecute = false, WorkingDirectory = workbenchOptions.Value.DataDirectory,
+        };
+        if (command.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+        {
+            start.FileName = DotnetHost();
+            start.ArgumentList.Add(command);
+        }
+        else start.FileName = command;
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+
+        var threads = ThreadsPerRun().ToString();
+        start.Environment["OMP_WAIT_POLICY"] = "PASSIVE"; // busy-waiting OpenMP threads starve the other slots
+        start.Environment["OMP_NUM_THREADS"] = threads;
+        start.Environment["MKL_NUM_THREADS"] = threads;
+        if (device is not null && device.StartsWith("cuda:", StringComparison.OrdinalIgnoreCase))
+            start.Environment["CUDA_VISIBLE_DEVICES"] = device["cuda:".Length..];
+        return start;
+    }
+
+    /// <summary>The dotnet host running this app (<c>DOTNET_HOST_PATH</c>, or this process if it is dotnet), else dotnet on PATH.</summary>
+    static string DotnetHost()
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) return host;
+        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
+        return "dotnet";
+    }
+
+    static string TorchDevice(string? device) => device?.ToLowerInvariant() switch
+    {
+        "cpu" => "cpu",
+        { } d when d == "cuda" || d.StartsWith("cuda:") => "cuda",
+        _ => "auto",
+    };
+
+    int ThreadsPerRun()
+    {
+        if (Options.ThreadsPerSlot > 0) return Options.ThreadsPerSlot;
+        var slots = Math.Max(1, workbenchOptions.Value.Devices.Sum(d => d.Slots));
+        return Math.Max(1, Environment.ProcessorCount / slots);
+    }
+
+    async Task SuperviseAsync(WorkerProcess worker)
+    {
+        var stderr = Task.Run(() => ReadErrorAsync(worker));
+        try
+        {
+            while (await worker.Process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                try
+                {
+                    if (!await worker.Events.HandleAsync(line)) worker.KeepErrorLine(line, Options.ErrorTailLines);
+                }
+                catch (Exception e)
+                {
+                    logger.LogError(e, "Run {RunId}: recording the worker's event failed: {Line}", worker.RunId, line);
+                }
+            }
+            await stderr;
+            await worker.Process.WaitForExitAsync();
+            await FinishAsync(worker);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Run {RunId}: supervising the worker failed.", worker.RunId);
+            try { await recorder.FinishAsync(worker.RunId, RunStatus.Failed, $"The server lost the worker: {e.Message}"); }
+            catch (Exception inner) { logger.LogError(inner, "Run {RunId}: could not mark it failed.", worker.RunId); }
+        }
+        finally
+        {
+            workers.TryRemove(worker.RunId, out _);
+            worker.Process.Dispose();
+        }
+    }
+
+    async Task ReadErrorAsync(WorkerProcess worker)
+    {
+        await using var log = new StreamWriter(Path.Combine(worker.RunDirectory, "worker.log"), append: true) { AutoFlush = true };
+        while (await worker.Process.StandardError.ReadLineAsync() is { } line)
+        {
+            worker.KeepErrorLine(line, Options.ErrorTailLines);
+            await log.WriteLineAsync(line);
+        }
+    }
+
+    async Task FinishAsync(WorkerProcess worker)
+    {
+        var code = worker.Process.ExitCode;
+        if (serverStopping && !worker.StopRequested)
+        {
+            logger.LogInformation("Run {RunId}: worker stopped with the server (exit {Code}); it resumes at the next start.", worker.RunId, code);
+            return;
+        }
+        var (status, error) = code switch
+        {
+            0 => (RunStatus.Succeeded, (string?)null),
+            CancelledExitCode => (RunStatus.Cancelled, "The worker was stopped; its last checkpoint is kept."),
+            _ => (RunStatus.Failed, FailureMessage(code, worker.ErrorTail())),
+        };
+        logger.Log(status == RunStatus.Failed ? LogLevel.Warning : LogLevel.Information,
+            "Run {RunId}: worker exited with {Code}: {Status} {Error}", worker.RunId, code, status, error);
+        await recorder.FinishAsync(worker.RunId, status, error);
+    }
+
+    /// <summary>Why a worker failed, in words: its exit code (or the signal that killed it) and its last stderr lines.</summary>
+    public static string FailureMessage(int exitCode, string errorTail)
+    {
+        var why = exitCode switch
+        {
+            1 => "The worker rejected its input (exit 1).",
+            2 => "The worker was called wrongly (exit 2).",
+            137 => "The worker was killed (SIGKILL), often because the machine ran out of memory.",
+            134 => "The worker aborted (SIGABRT), a native crash.",
+            139 => "The worker crashed (SIGSEGV), a native crash.",
+            143 => "The worker was terminated (SIGTERM) before it could stop cleanly.",
+            > 128 and < 160 => $"The worker was killed by signal {exitCode - 128}.",
+            _ => $"The worker exited with code {exitCode}.",
+        };
+        return string.IsNullOrWhiteSpace(errorTail) ? why : why + "\n" + errorTail;
+    }
+
+    async Task TerminateAsync(WorkerProcess worker, CancellationToken cancellationToken)
+    {
+        var process = worker.Process;
+        try
+        {
+            if (process.HasExited) return;
+            if (PosixSignals.Terminate(process.Id) != 0) process.Kill(entireProcessTree: true);
+            using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            grace.CancelAfter(TimeSpan.FromSeconds(Options.StopGraceSeconds));
+            try
+            {
+                await process.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                logger.LogWarning("Run {RunId}: the worker did not stop within {Grace} s; killing it.", worker.RunId, Options.StopGraceSeconds);
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // the process already exited and was disposed
+        }
+    }
+
+    Task IHostedService.StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Server shutdown: every worker gets SIGTERM (it keeps its checkpoint); its run stays running for recovery.</summary>
+    async Task IHostedService.StopAsync(CancellationToken cancellationToken)
+    {
+        serverStopping = true;
+        await Task.WhenAll(workers.Values.Select(w => TerminateAsync(w, cancellationToken)));
+        await Task.WhenAll(workers.Values.Select(w => w.Supervision ?? Task.CompletedTask));
+    }
+}
+
+/// <summary>One live worker and what the server keeps of it.</summary>
+sealed class WorkerProcess(long runId, Process process, string runDirectory, WorkerEventReader events)
+{
+    readonly Queue<string> errorTail = new();
+
+    public long RunId { get; } = runId;
+    public Process Process { get; } = process;
+    public string RunDirectory { get; } = runDirectory;
+    public WorkerEventReader Events { get; } = events;
+    public Task? Supervision { get; set; }
+    public volatile bool StopRequested;
+
+    public void KeepErrorLine(string line, int keep)
+    {
+        if (string.IsNullOrWhiteSpace(line)) return;
+        lock (errorTail)
+        {
+            errorTail.Enqueue(line);
+            while (errorTail.Count > keep) errorTail.Dequeue();
+        }
+    }
+
+    public string ErrorTail()
+    {
+        lock (errorTail) return string.Join('\n', errorTail);
+    }
+}
