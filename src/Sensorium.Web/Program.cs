@@ -2,6 +2,7 @@ using MudBlazor.Services;
 using Sensorium.Web.Components;
 using Sensorium.Web.Features.Accounts;
 using Sensorium.Web.Features.Datasets;
+using Sensorium.Web.Features.Datasets.FirstDataset;
 using Sensorium.Web.Features.Runs;
 using Sensorium.Web.Features.Runs.Worker;
 using Sensorium.Web.Features.Training;
@@ -21,6 +22,7 @@ builder.Services.AddWorkbenchAuthentication();
 builder.Services.AddProcessRunLauncher(); // one `sensorium train` process per run; before AddRunQueue
 builder.Services.AddRunQueue();
 builder.Services.AddDatasets();
+builder.Services.AddFirstDataset(); // a synthetic dataset on a workbench that has none
 builder.Services.AddTrainingNotifications();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
