@@ -26,7 +26,7 @@ public sealed class RunQueueTests : IDisposable
     async Task<Run> SubmitAsync(long teamId, long userId, string name)
     {
         var result = await app.Get<RunQueue>().SubmitAsync(teamId, userId,
-            new RunRequest(name, System.Text.Json.JsonDocument.Parse("""{"seed":1}""").RootElement, null));
+            new RunRequest(name, System.Text.Json.JsonDocument.Parse(WorkbenchApp.SpecJson()).RootElement, null));
         return result.Run ?? throw new InvalidOperationException(string.Join("; ", result.Errors.SelectMany(e => e.Value)));
     }
 

@@ -13,7 +13,7 @@ public sealed class RunsApiTests : IDisposable
 
     static async Task<RunResponse> QueueAsync(HttpClient client, string name = "baseline")
     {
-        var response = await client.PostAsJsonAsync("/api/runs", new { name, spec = new { seed = 42, model = new { layers = 4 } } });
+        var response = await client.PostAsJsonAsync("/api/runs", new { name, spec = new { dataset = new { path = WorkbenchApp.DatasetName }, seed = 42, model = new { layers = 4 } } });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<RunResponse>(WorkbenchApp.Json))!;
     }
@@ -80,6 +80,7 @@ public sealed class RunsApiTests : IDisposable
     [InlineData("""{"spec":{}}""", "spec")]
     [InlineData("""{"name":"x"}""", "spec")]
     [InlineData("""{"spec":{"seed":1},"device":"tpu"}""", "device")]
+    [InlineData("""{"spec":{"dataset":{"path":"test-data"},"sede":1}}""", "spec")]
     public async Task Invalid_requests_get_a_validation_problem(string body, string field)
     {
         var (_, member) = await app.CreateTeamAsync("alpha");
@@ -122,7 +123,7 @@ public sealed class RunsApiTests : IDisposable
         var client = (await limited.SignInAsync(member.UserName)).Http;
         await QueueAsync(client);
         await QueueAsync(client);
-        var third = await client.PostAsJsonAsync("/api/runs", new { spec = new { seed = 3 } });
+        var third = await client.PostAsJsonAsync("/api/runs", new { spec = new { dataset = new { path = WorkbenchApp.DatasetName }, seed = 3 } });
         Assert.Equal(HttpStatusCode.BadRequest, third.StatusCode);
         Assert.True((await third.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("queue", out _));
     }

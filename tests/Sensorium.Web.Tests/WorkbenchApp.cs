@@ -9,7 +9,9 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Sensorium.Storage;
+using Microsoft.Extensions.Hosting;
 using Sensorium.Storage.Accounts;
+using Sensorium.Storage.Datasets;
 using Sensorium.Web.Features.Accounts;
 
 namespace Sensorium.Web.Tests;
@@ -29,11 +31,33 @@ public sealed partial class WorkbenchApp(
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
+    /// <summary>A dataset every instance registers at start: a folder with the sensorium track's mouse (names only).</summary>
+    public const string DatasetName = "test-data";
+
+    /// <summary>A valid run spec on <see cref="DatasetName"/> (the reference defaults otherwise).</summary>
+    public static string SpecJson(int seed = 1) => $$"""{"dataset":{"path":"{{DatasetName}}"},"seed":{{seed}}}""";
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Workbench:DataDirectory", DataDirectory);
+        // No worker processes and no generated dataset unless a test asks for them.
+        builder.UseSetting("Worker:Enabled", "false");
+        builder.UseSetting("FirstDataset:Enabled", "false");
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
         if (configureServices is not null) builder.ConfigureTestServices(configureServices);
+    }
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        var datasets = host.Services.GetRequiredService<DatasetStore>();
+        if (datasets.ListAsync().GetAwaiter().GetResult().All(d => d.Name != DatasetName))
+        {
+            var folder = Path.Combine(DataDirectory, "datasets", DatasetName);
+            Directory.CreateDirectory(Path.Combine(folder, "static26872-17-20-GrayImageNet-94c6ff995dac583098847cfecd43e7b6"));
+            datasets.CreateAsync(DatasetName, folder, registeredBy: null).GetAwaiter().GetResult();
+        }
+        return host;
     }
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();

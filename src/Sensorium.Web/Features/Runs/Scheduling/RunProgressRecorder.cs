@@ -99,6 +99,15 @@ public sealed class RunProgressRecorder(
         }
     }
 
+    /// <summary>
+    /// The worker of a run a user cancelled has exited: stores what it reported last and forgets the run. The queue
+    /// sets the status (<see cref="RunQueue.CancelAsync"/>), so the user's "cancelled by" is what the run shows.
+    /// </summary>
+    public async Task ReleaseAsync(long runId)
+    {
+        if (states.TryRemove(runId, out var state)) await FlushAsync(runId, state);
+    }
+
     async Task FlushAsync(long runId, RunState state)
     {
         List<RunBatch> toStore;

@@ -47,7 +47,7 @@ public sealed class ProcessRunLauncher(
         List<string> arguments;
         if (Checkpoint.CanResume(runDir))
         {
-            spec = Checkpoint.ReadSpec(runDir);
+            spec = RunSpec.FromJson(run.SpecJson, $"run {run.Id}"); // the worker reads its own copy from the run directory
             arguments = ["train", "--resume", "--out", runDir, "--events", "-"];
         }
         else
@@ -184,6 +184,13 @@ public sealed class ProcessRunLauncher(
         if (serverStopping && !worker.StopRequested)
         {
             logger.LogInformation("Run {RunId}: worker stopped with the server (exit {Code}); it resumes at the next start.", worker.RunId, code);
+            return;
+        }
+        if (worker.StopRequested)
+        {
+            // A user cancelled it: RunQueue marks the run cancelled once StopAsync returns.
+            logger.LogInformation("Run {RunId}: worker stopped on request (exit {Code}).", worker.RunId, code);
+            await recorder.ReleaseAsync(worker.RunId);
             return;
         }
         var (status, error) = code switch
