@@ -33,6 +33,7 @@ public sealed class FirstDatasetGenerator(
                 logger.LogInformation("Generated {Name} in {Seconds:F0} s.", name, clock.Elapsed.TotalSeconds);
             }
             await datasets.CreateAsync(name, folder, registeredBy: null);
+            logger.LogInformation("Dataset {Name} registered.", name);
             status.Set(FirstDatasetState.Ready, name, $"The {name} dataset is ready.", 1);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

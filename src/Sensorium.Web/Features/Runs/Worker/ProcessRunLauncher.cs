@@ -60,7 +60,7 @@ public sealed class ProcessRunLauncher(
 
         var process = new Process { StartInfo = StartInfo(arguments, run.Device), EnableRaisingEvents = true };
         if (!process.Start()) throw new InvalidOperationException($"{process.StartInfo.FileName} did not start.");
-        var worker = new WorkerProcess(run.Id, process, runDir, new WorkerEventReader(run.Id, spec.Trainer.MaxEpochs, recorder));
+        var worker = new WorkerProcess(run.Id, process, runDir, new WorkerEventReader(run.Id, spec.Trainer.MaxEpochs, recorder, logger));
         workers[run.Id] = worker;
         worker.Supervision = Task.Run(() => SuperviseAsync(worker), CancellationToken.None);
         logger.LogInformation("Run {RunId}: worker pid {Pid}: {Command} {Arguments}", run.Id, process.Id,

@@ -11,7 +11,7 @@ namespace Sensorium.Web.Features.Runs.Worker;
 /// <see cref="RunProgressRecorder"/> calls, one line at a time and in order. Progress over the whole run is estimated
 /// from the epochs the schedule may still run (the worker's ETA), so early stopping does not leave it stuck low.
 /// </summary>
-public sealed class WorkerEventReader(long runId, int maxEpochs, RunProgressRecorder recorder)
+public sealed class WorkerEventReader(long runId, int maxEpochs, RunProgressRecorder recorder, ILogger logger)
 {
     static readonly JsonSerializerOptions Json = new(RunSpec.Json) { WriteIndented = false, AllowOutOfOrderMetadataProperties = true };
 
@@ -44,6 +44,8 @@ public sealed class WorkerEventReader(long runId, int maxEpochs, RunProgressReco
                 break;
             case WorkerEpoch c:
                 LastEpochReadAt = DateTimeOffset.UtcNow;
+                // scripts/bench-live measures from here to the clients (Debug: off unless asked for).
+                logger.LogDebug("Run {RunId} epoch {Epoch} read at {At}", runId, c.Epoch, LastEpochReadAt.Value.ToUnixTimeMilliseconds());
                 if (c.EpochSeconds > 0) expectedEpochs = Math.Min(Math.Max(1, maxEpochs), c.Epoch + c.EtaSeconds / c.EpochSeconds);
                 await recorder.EpochAsync(runId, new EpochReport(c.Epoch, c.TrainLoss, c.Objective, c.Validation,
                     c.LearningRate, c.EpochSeconds, Fraction(c.Epoch), c.EtaSeconds));

@@ -1,0 +1,116 @@
+using Microsoft.Playwright;
+
+namespace Sensorium.Browser.Tests;
+
+/// <summary>
+/// The workbench in a real browser (Debian's Chromium through Playwright) against the real app on Kestrel: sign in,
+/// queue a tiny run from the New run form, watch its epochs arrive without reloading, cancel a second run.
+/// Timeouts are generous: the machine may be shared.
+/// </summary>
+public sealed class LiveRunTests : IAsyncLifetime
+{
+    static readonly TimeSpan Startup = TimeSpan.FromMinutes(3);
+    const float Long = 180_000; // ms: a tiny run on a busy 2-core machine
+    /// <summary>The rows of the run page's epoch table (the one with a train-loss column).</summary>
+    const string EpochRows = "table:has(th:has-text('Train loss')) tbody tr";
+
+    WorkbenchProcess app = default!;
+    IPlaywright playwright = default!;
+    IBrowserContext browser = default!;
+    readonly string userData = Directory.CreateTempSubdirectory("sensorium-chromium-").FullName;
+
+    /// <summary>Screenshots land here (the test's output folder), kept as the test's artifacts.</summary>
+    public static string ArtifactsDirectory { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
+
+    public async Task InitializeAsync()
+    {
+        app = new WorkbenchProcess();
+        playwright = await Playwright.CreateAsync();
+        browser = await playwright.Chromium.LaunchPersistentContextAsync(userData, new BrowserTypeLaunchPersistentContextOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args =
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+            BaseURL = app.BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
+        });
+        browser.SetDefaultTimeout(60_000);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await browser.DisposeAsync();
+        playwright.Dispose();
+        await app.DisposeAsync();
+        try { Directory.Delete(userData, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task A_member_trains_a_tiny_run_watches_it_live_and_cancels_another()
+    {
+        var password = await app.ReadyAsync(Startup);
+        var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
+
+        await page.GotoAsync("/account/signin");
+        await page.FillAsync("#username", "demo");
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(url => !url.Contains("/account/signin"));
+
+        // A tiny run: the tiny dataset, a 2-layer core of 8 channels, 3 epochs.
+        var runUrl = await QueueRunAsync(page, "tiny live run", epochs: 3);
+        var rowsAtStart = await page.Locator(EpochRows).CountAsync();
+        Assert.True(rowsAtStart < 3, $"{rowsAtStart} epochs already");
+
+        // A second, long run in another tab: cancel it once it runs.
+        var other = await browser.NewPageAsync();
+        await QueueRunAsync(other, "to be cancelled", epochs: 500);
+        await other.Locator(".run-status[data-status=running]").WaitForAsync(new() { Timeout = Long });
+        await other.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await other.Locator(".run-status[data-status=cancelled]").WaitForAsync(new() { Timeout = 30_000 });
+        await other.ScreenshotAsync(new() { Path = Path.Combine(ArtifactsDirectory, "cancelled-run.png"), FullPage = true });
+
+        // The first page was never reloaded: its epoch rows and status arrive over the circuit.
+        var rows = page.Locator(EpochRows);
+        await Assertions.Expect(rows).ToHaveCountAsync(1, new() { Timeout = Long });
+        await Assertions.Expect(rows).ToHaveCountAsync(3, new() { Timeout = Long });
+        await page.Locator(".run-status[data-status=succeeded]").WaitForAsync(new() { Timeout = Long });
+        Assert.Equal(runUrl, page.Url);
+        var firstRow = await rows.First.InnerTextAsync();
+        Assert.StartsWith("1", firstRow.Trim());
+        Assert.Contains("26872-17-20", firstRow);
+
+        var screenshot = Path.Combine(ArtifactsDirectory, "live-run.png");
+        await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+        Assert.True(new FileInfo(screenshot).Length > 10_000);
+        Console.WriteLine($"Screenshots: {ArtifactsDirectory}");
+    }
+
+    /// <summary>Fills the New run form with a tiny model and queues it; returns the run page's address.</summary>
+    static async Task<string> QueueRunAsync(IPage page, string name, int epochs)
+    {
+        await page.GotoAsync("/runs/new");
+        await page.Locator(".field-dataset").GetByText("synthetic-tiny").WaitForAsync();
+        await page.Locator(".new-run-form[data-interactive=true]").WaitForAsync();
+        await SetAsync(page, ".field-name input", name);
+        await SetAsync(page, ".field-layers input", "2");
+        await SetAsync(page, ".field-hidden input", "8");
+        await SetAsync(page, ".field-batch input", "32");
+        await SetAsync(page, ".field-epochs input", epochs.ToString());
+        await page.ClickAsync("button.queue-run");
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/runs/\d+$"));
+        await page.Locator(".run-status").WaitForAsync();
+        return page.Url;
+    }
+
+    static async Task SetAsync(IPage page, string selector, string value)
+    {
+        var input = page.Locator(selector);
+        await input.FillAsync(value);
+        await input.PressAsync("Tab"); // MudBlazor fields bind on change
+    }
+}
