@@ -16,10 +16,11 @@ using Microsoft.Playwright;
 using Sensorium.Browser.Tests;
 
 var clients = args.Length > 0 ? int.Parse(args[0]) : 20;
-var epochs = args.Length > 1 ? int.Parse(args[1]) : 6;
+var epochs = args.Length > 1 ? int.Parse(args[1]) : 10;
 
-var readAt = new ConcurrentDictionary<int, long>(); // epoch → unix ms when the server read it
+var readAt = new ConcurrentDictionary<int, long>(); // epoch of the measured run → unix ms when the server read it
 var epochLog = new Regex(@"Run (\d+) epoch (\d+) read at (\d+)");
+long measuredRun = -1;
 await using var app = new WorkbenchProcess(new Dictionary<string, string>
 {
     ["Logging__LogLevel__Sensorium.Web.Features.Runs.Worker"] = "Debug",
@@ -27,7 +28,8 @@ await using var app = new WorkbenchProcess(new Dictionary<string, string>
 });
 app.Line += line =>
 {
-    if (epochLog.Match(line) is { Success: true } m) readAt[int.Parse(m.Groups[2].Value)] = long.Parse(m.Groups[3].Value);
+    if (epochLog.Match(line) is { Success: true } m && long.Parse(m.Groups[1].Value) == Interlocked.Read(ref measuredRun))
+        readAt[int.Parse(m.Groups[2].Value)] = long.Parse(m.Groups[3].Value);
 };
 var password = await app.ReadyAsync(TimeSpan.FromMinutes(3));
 Console.WriteLine($"app pid {app.Pid} at {app.BaseAddress}; {clients} SignalR clients, {epochs} epochs");
@@ -47,16 +49,15 @@ await Task.Delay(2000);
 var idleMiB = app.WorkingSetMiB();
 
 // The run: a small model on the tiny dataset; it starts when queued (one free slot).
-var spec = new
-{
-    dataset = new { path = "synthetic-tiny" },
-    model = new { layers = 2, hiddenChannels = 8 },
-    trainer = new { maxEpochs = epochs, batchSize = 32, patience = 50 },
-    seed = 1,
-};
-var created = await http.PostAsJsonAsync("/api/runs", new { name = "bench", spec });
-created.EnsureSuccessStatusCode();
-var runId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+var spec = new BenchSpec(
+    new { path = "synthetic-tiny" }, new { layers = 2, hiddenChannels = 8 }, new BenchTrainer(epochs, 32, 50), 1);
+// A long blocker takes the only slot first, so that every watcher is in place before the measured run starts.
+var blockerSpec = spec with { Trainer = spec.Trainer with { MaxEpochs = 500 } };
+var blocker = await QueueAsync(http, "blocker", blockerSpec);
+while ((await http.GetFromJsonAsync<JsonElement>($"/api/runs/{blocker}")).GetProperty("status").GetString() != "running")
+    await Task.Delay(200);
+var runId = await QueueAsync(http, "bench", spec);
+Interlocked.Exchange(ref measuredRun, runId);
 
 // 20 watchers over WebSockets, each joined to the run.
 var received = new ConcurrentBag<(int Client, int Epoch, long At)>();
@@ -110,6 +111,9 @@ await page.EvaluateAsync("""
     }
     """);
 
+// Watchers ready: free the slot (the blocker's worker gets SIGTERM) and the measured run starts.
+(await http.PostAsync($"/api/runs/{blocker}/cancel", null)).EnsureSuccessStatusCode();
+
 // Sample the server's working set until the run ends.
 var samples = new List<double>();
 var clock = Stopwatch.StartNew();
@@ -150,6 +154,13 @@ Console.WriteLine($"server working set: idle {idleMiB:F0} MiB; with {clients} cl
 foreach (var connection in connections) await connection.DisposeAsync();
 try { Directory.Delete(userData, true); } catch (IOException) { }
 
+static async Task<long> QueueAsync(HttpClient http, string name, object spec)
+{
+    var created = await http.PostAsJsonAsync("/api/runs", new { name, spec });
+    if (!created.IsSuccessStatusCode) throw new InvalidOperationException(await created.Content.ReadAsStringAsync());
+    return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+}
+
 static double Median(List<double> values) => Percentile(values, 0.5);
 static double Percentile(List<double> values, double p)
 {
@@ -157,3 +168,6 @@ static double Percentile(List<double> values, double p)
     var sorted = values.Order().ToList();
     return sorted[(int)Math.Min(sorted.Count - 1, Math.Round(p * (sorted.Count - 1)))];
 }
+
+record BenchTrainer(int MaxEpochs, int BatchSize, int Patience);
+record BenchSpec(object Dataset, object Model, BenchTrainer Trainer, int Seed);
