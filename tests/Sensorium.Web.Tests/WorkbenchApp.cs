@@ -31,7 +31,10 @@ public sealed partial class WorkbenchApp(
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
-    /// <summary>A dataset every instance registers at start: a folder with the sensorium track's mouse (names only).</summary>
+    /// <summary>
+    /// A dataset every instance registers at start (unless it tests the first-start dataset): a folder with the
+    /// sensorium track's mouse (names only).
+    /// </summary>
     public const string DatasetName = "test-data";
 
     /// <summary>A valid run spec on <see cref="DatasetName"/> (the reference defaults otherwise).</summary>
@@ -50,6 +53,7 @@ public sealed partial class WorkbenchApp(
     protected override IHost CreateHost(IHostBuilder builder)
     {
         var host = base.CreateHost(builder);
+        if (settings?.GetValueOrDefault("FirstDataset:Enabled") == "true") return host; // that test wants no dataset
         var datasets = host.Services.GetRequiredService<DatasetStore>();
         if (datasets.ListAsync().GetAwaiter().GetResult().All(d => d.Name != DatasetName))
         {
