@@ -87,6 +87,14 @@ public sealed class LiveRunTests : IAsyncLifetime
         var screenshot = Path.Combine(ArtifactsDirectory, "live-run.png");
         await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
         Assert.True(new FileInfo(screenshot).Length > 10_000);
+
+        // Clone: the Runs page's clone action fills the form with the run's spec.
+        await page.GotoAsync("/runs");
+        await page.Locator($"a.clone-run[href='/runs/new?clone={runUrl.Split('/')[^1]}']").ClickAsync();
+        await page.Locator(".new-run-form[data-interactive=true]").WaitForAsync();
+        Assert.Equal("tiny live run (clone)", await page.Locator(".field-name input").InputValueAsync());
+        Assert.Equal("3", await page.Locator(".field-epochs input").InputValueAsync());
+        Assert.Equal("8", await page.Locator(".field-hidden input").InputValueAsync());
         Console.WriteLine($"Screenshots: {ArtifactsDirectory}");
     }
 
