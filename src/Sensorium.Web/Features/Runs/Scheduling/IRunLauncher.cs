@@ -5,7 +5,7 @@ namespace Sensorium.Web.Features.Runs.Scheduling;
 /// <summary>
 /// Starts and stops the worker process of a run: the seam between the queue and the <c>sensorium</c> CLI.
 /// <para>
-/// The real launcher (to come with the trainer) starts <c>sensorium train</c> for the run on <see cref="Run.Device"/>,
+/// The real launcher (<see cref="Worker.ProcessRunLauncher"/>) starts <c>sensorium train</c> for the run on <see cref="Run.Device"/>,
 /// reads the worker's progress and hands it to <see cref="RunProgressRecorder"/> (batches, epochs, checkpoint, and
 /// finally <see cref="RunProgressRecorder.FinishAsync"/>), which stores it, publishes the live events and frees the
 /// slot. Register it with <c>services.AddSingleton&lt;IRunLauncher, YourLauncher&gt;()</c> before
@@ -31,7 +31,7 @@ public interface IRunLauncher
     Task StopAsync(long runId, CancellationToken cancellationToken);
 }
 
-/// <summary>The launcher of a build without a trainer: launches nothing, so queued runs stay queued.</summary>
+/// <summary>The launcher when none is registered: launches nothing, so queued runs stay queued.</summary>
 public sealed class NoRunLauncher : IRunLauncher
 {
     public bool IsAvailable => false;
