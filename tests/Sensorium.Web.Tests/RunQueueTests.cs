@@ -45,14 +45,16 @@ public sealed class RunQueueTests : IDisposable
     {
         var (teamA, a) = await app.CreateTeamAsync("alpha");
         var (teamB, b) = await app.CreateTeamAsync("beta");
+        // Queued straight into the store, then one wake-up: the dispatcher sees all five at once.
+        var store = app.Get<RunStore>();
         var runsOfA = new List<Run>();
-        for (var i = 0; i < 4; i++) runsOfA.Add(await SubmitAsync(teamA.Id, a.Id, $"a{i}"));
-        var runOfB = await SubmitAsync(teamB.Id, b.Id, "b");
+        for (var i = 0; i < 4; i++) runsOfA.Add(await store.CreateAsync(new NewRun(teamA.Id, a.Id, $"a{i}", WorkbenchApp.SpecJson(), null)));
+        var runOfB = await store.CreateAsync(new NewRun(teamB.Id, b.Id, "b", WorkbenchApp.SpecJson(), null));
+        app.Get<QueueSignal>().Wake();
 
         // Two slots: A's oldest and B's only run, although A queued three more first.
         await WaitUntilAsync(() => Task.FromResult(launcher.Launched.Count == 2));
         Assert.Equal([runsOfA[0].Id, runOfB.Id], launcher.Launched.OrderBy(id => id));
-        var store = app.Get<RunStore>();
         var running = (await store.GetAsync(runOfB.Id))!;
         Assert.Equal((RunStatus.Running, "cpu", RecordingLauncher.Pid), (running.Status, running.Device, running.Pid));
 

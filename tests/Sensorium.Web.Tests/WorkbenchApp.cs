@@ -53,7 +53,7 @@ public sealed partial class WorkbenchApp(
     protected override IHost CreateHost(IHostBuilder builder)
     {
         var host = base.CreateHost(builder);
-        if (settings?.GetValueOrDefault("FirstDataset:Enabled") == "true") return host; // that test wants no dataset
+        if (settings is not null && settings.TryGetValue("FirstDataset:Enabled", out var first) && first == "true") return host; // that test wants none
         var datasets = host.Services.GetRequiredService<DatasetStore>();
         if (datasets.ListAsync().GetAwaiter().GetResult().All(d => d.Name != DatasetName))
         {
