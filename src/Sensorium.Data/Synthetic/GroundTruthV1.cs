@@ -12,7 +12,7 @@ namespace Sensorium.Data.Synthetic;
 /// <item>RF centres from a smooth retinotopic map of the cortical (x, y) position plus scatter;</item>
 /// <item>divisive normalisation by the local RMS contrast around the RF, then a power-law output (exponent 1.4–2.4);</item>
 /// <item>a multiplicative behavioural gain exp(β_run·running + β_pupil·pupil) (standardised, per-neuron βs);</item>
-/// <item>eye position: every RF moves with the pupil centre (about 1 px of the 36×64 view per 3 camera pixels);</item>
+/// <item>eye position: every RF moves with the pupil centre (about 1 px of the 36×64 view per 5.5 camera pixels);</item>
 /// <item>a fraction of weakly driven neurons (small stimulus gain, higher baseline).</item>
 /// </list>
 /// The expected response is amplitude·λ, λ = gain·(baseline + drive·f); the observed response adds Gamma–Poisson
@@ -28,7 +28,7 @@ public sealed class GroundTruthV1
     /// <summary>Pooling σ (px) of the local contrast energy used by the normalisation.</summary>
     private const double PoolSigma = 3.0;
     /// <summary>RF shift in view pixels per camera pixel of pupil-centre displacement.</summary>
-    public const double ShiftPerCameraPixel = 0.3;
+    public const double ShiftPerCameraPixel = 0.18;
     /// <summary>Spike amplitude jitter: each spike contributes Gamma(k, 1/k).</summary>
     private const double SpikeShape = 4;
     /// <summary>Private overdispersion: the Poisson rate is multiplied by Gamma(k, 1/k).</summary>
@@ -90,12 +90,12 @@ public sealed class GroundTruthV1
             BuildKernels(n, sigma, aspect, wavelength, theta, phase);
             _c50[n] = (float)rng.Uniform(0.1, 0.5);
             _exponent[n] = (float)rng.Uniform(1.4, 2.4);
-            double meanRate = rng.LogNormal(1.6, 0.5); // expected spikes per trial at gain 1
+            double meanRate = rng.LogNormal(0.85, 0.5); // expected spikes per trial at gain 1
             _gainDrive[n] = (float)(meanRate * (WeaklyDriven[n] ? 0.15 : 0.85)); // scaled by Calibrate
             _baseline[n] = (float)(meanRate * (WeaklyDriven[n] ? 0.85 : 0.15));
             _amplitude[n] = (float)rng.LogNormal(1.0, 0.6);
-            _betaRun[n] = (float)rng.Normal(0.22, 0.12);
-            _betaPupil[n] = (float)rng.Normal(0.18, 0.1);
+            _betaRun[n] = (float)rng.Normal(0.15, 0.08);
+            _betaPupil[n] = (float)rng.Normal(0.12, 0.07);
         }
     }
 

@@ -33,7 +33,8 @@ internal sealed class MouseGenerator(MouseSpec mouse, PresetSizes sizes, TrialDe
         var cortex = CorticalCoordinates(mouse.Neurons);
         var model = new GroundTruthV1(mouse.Neurons, cortex, _seed);
         Report("calibrating", 0, 1);
-        model.Calibrate(CalibrationViews(design), options.MaxDegreeOfParallelism);
+        var calibration = CalibrationImages(design);
+        model.Calibrate(calibration.Values.Select(c => c.View).ToList(), options.MaxDegreeOfParallelism);
         cancel.ThrowIfCancellationRequested();
 
         int trials = design.Count, n = mouse.Neurons;
@@ -71,6 +72,12 @@ internal sealed class MouseGenerator(MouseSpec mouse, PresetSizes sizes, TrialDe
                         imageFile = img.File;
                         view = img.View;
                         Count(img.Pixels, local.histogram);
+                    }
+                    else if (calibration.TryGetValue(i, out var known))
+                    {
+                        imageFile = SharedImages.ToFile(known.Pixels);
+                        view = known.View;
+                        Count(known.Pixels, local.histogram);
                     }
                     else
                     {
@@ -150,15 +157,16 @@ internal sealed class MouseGenerator(MouseSpec mouse, PresetSizes sizes, TrialDe
         var scores = Score(design, responses, expectedRows, stimulusOnlyRows, withheldRows, n);
         cancel.ThrowIfCancellationRequested();
 
-        string? zip = null, hostZip = null;
-        if (options.WriteZips)
+        string? zip = options.WriteZips ? participant + ".zip" : null;
+        string? hostZip = options.WriteZips && options.WriteHostZips ? host + ".zip" : null;
+        foreach (string stale in new[] { participant + ".zip", host + ".zip" }) if (File.Exists(stale)) File.Delete(stale);
+        if (zip is not null)
         {
-            Report("zipping", 0, 2);
-            zip = participant + ".zip";
-            hostZip = host + ".zip";
-            Parallel.Invoke(new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancel },
-                () => DeterministicZip.Create(participant, zip), () => DeterministicZip.Create(host, hostZip));
-            Report("zipping", 2, 2);
+            Report("zipping", 0, 1);
+            var jobs = new List<Action> { () => DeterministicZip.Create(participant, zip) };
+            if (hostZip is not null) jobs.Add(() => DeterministicZip.Create(host, hostZip));
+            Parallel.Invoke(new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancel }, jobs.ToArray());
+            Report("zipping", 1, 1);
         }
         var perTier = TrialDesign.Tiers.ToDictionary(t => t, t => design.Tier.Count(x => x == t));
         return new SynthMouseResult(mouse.DataKey, mouse.Role, participant, zip, host, hostZip, n, perTier,
@@ -174,18 +182,19 @@ internal sealed class MouseGenerator(MouseSpec mouse, PresetSizes sizes, TrialDe
         foreach (byte p in pixels) histogram[p]++;
     }
 
-    /// <summary>Views of up to 300 train images, for <see cref="GroundTruthV1.Calibrate"/>.</summary>
-    private List<float[]> CalibrationViews(TrialDesign design)
+    /// <summary>Up to 300 train images (by file index), for <see cref="GroundTruthV1.Calibrate"/>; reused when writing.</summary>
+    private SortedDictionary<int, SharedImages.Image> CalibrationImages(TrialDesign design)
     {
         var train = design.IndicesOf(TrialDesign.Train).Take(300).ToArray();
-        var views = new float[train.Length][];
+        var images = new SharedImages.Image[train.Length];
         Parallel.For(0, train.Length, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, k =>
         {
             var pixels = NaturalImages.Generate(SyntheticDataset.ImageSeed(options.Seed, design.ImageId[train[k]]));
-            views[k] = new float[NaturalImages.SmallHeight * NaturalImages.SmallWidth];
-            NaturalImages.Downsample(pixels, views[k]);
+            var view = new float[NaturalImages.SmallHeight * NaturalImages.SmallWidth];
+            NaturalImages.Downsample(pixels, view);
+            images[k] = new SharedImages.Image(pixels, view, []);
         });
-        return views.ToList();
+        return new SortedDictionary<int, SharedImages.Image>(train.Select((i, k) => (i, k)).ToDictionary(x => x.i, x => images[x.k]));
     }
 
     /// <summary>Live-test scores of the oracle (with behaviour) and of the stimulus-only oracle, on the true responses.</summary>
