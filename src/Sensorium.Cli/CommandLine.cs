@@ -29,6 +29,15 @@ public static class CommandLine
     public static IReadOnlyList<ICommand> Commands { get; } = new ICommand[]
     {
         new SynthCommand(),
+        new TrainCommand(),
+        new EvaluateCommand(),
+        new SubmissionMakeCommand(),
+        new CheckpointImportCommand(),
+        new InspectCommand(),
+        new BenchLoadCommand(),
+        new SubmissionValidateCommand(),
+        new SubmissionScoreCommand(),
+        new BenchScoreCommand(),
     }.OrderByDescending(c => c.Name.Split(' ').Length).ToArray();
 
     public static int Run(string[] argv, TextWriter output, TextWriter error)

@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Sensorium.Models;
+using Sensorium.Training;
+
+namespace Sensorium.Cli;
+
+/// <summary>`sensorium train`: trains a baseline on a dataset in the official layout and writes a run directory.</summary>
+public sealed class TrainCommand : ICommand
+{
+    public const int Cancelled = 130;
+
+    public string Name => "train";
+    public string Summary => "train a model (LN or the CNN baseline) on a dataset; writes a run directory";
+    public string Usage => """
+        usage: sensorium train --data DIR --out RUNDIR [--track sensorium|sensorium+|all] [--model sota|ln]
+                               [--epochs N] [--mice KEY,...] [--seed N] [--device auto|cpu|cuda] [--threads N]
+                               [--batch-size N] [--lr X] [--scale X] [--events -|FILE]
+               sensorium train --spec SPEC.json --out RUNDIR [--events -|FILE]
+               sensorium train --resume --out RUNDIR [--events -|FILE]
+          --track    sensorium: stimulus only on 26872-17-20 (default); sensorium+: behaviour channels and shifter on
+                     27204-5-13; all: one shared core over every mouse of the dataset, stimulus only
+          --model    sota (4-layer CNN core + Gaussian readout, default) or ln (linear-nonlinear: 3 linear layers)
+          --epochs   maximum epochs (default 200; early stopping usually ends sooner)
+          --mice     train these data keys instead of the track's (any dataset in the official layout)
+          --spec     a full run spec (JSON: dataset, model, trainer, seed) instead of the options above
+          --resume   continue RUNDIR from its last checkpoint
+          --events   write every training event as a JSON line (- = stdout, then the summary is the last line)
+        Progress goes to stderr; the final JSON summary (best validation correlation per mouse) to stdout.
+        Exit codes: 0 done, 1 invalid input, 2 usage, 130 cancelled (Ctrl+C/SIGTERM; the checkpoint is kept).
+        """;
+
+    public int Run(CliArgs args, TextWriter output, TextWriter error)
+    {
+        string outDir = args.Required("out");
+        bool resume = args.Flag("resume");
+        string? specFile = args.Optional("spec");
+        string? events = args.Optional("events");
+        RunSpec spec;
+        if (resume)
+        {
+            spec = Checkpoint.ReadSpec(outDir);
+            if (!Checkpoint.CanResume(outDir)) throw new Sensorium.Data.DataFormatException(outDir, "no checkpoint to resume from (checkpoint/state.json missing)");
+        }
+        else if (specFile is not null)
+        {
+            if (!File.Exists(specFile)) throw new Sensorium.Data.DataFormatException(specFile, "spec file not found");
+            spec = RunSpec.FromJson(File.ReadAllText(specFile), specFile);
+        }
+        else spec = SpecFromOptions(args);
+        args.RejectUnknown();
+        var problems = spec.Validate();
+        if (problems.Count > 0) throw new UsageException("invalid run: " + string.Join("; ", problems));
+
+        using var cts = new CancellationTokenSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
+
+        TextWriter? eventWriter = events switch
+        {
+            null => null,
+            "-" => output,
+            _ => new StreamWriter(events, append: resume) { AutoFlush = true },
+        };
+        try
+        {
+            var mice = DatasetLoader.Load(spec.Dataset, line => error.WriteLine("train: " + line), cts.Token);
+            var progress = new TrainProgress(error, eventWriter);
+            TrainingResult result;
+            try
+            {
+                result = Trainer.Train(spec, mice.Select(DatasetLoader.ForTraining).ToList(), outDir, progress, resume, cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                error.WriteLine($"train: cancelled; resume with: sensorium train --resume --out {outDir}");
+                return Cancelled;
+            }
+            output.WriteLine(JsonSerializer.Serialize(new
+            {
+                type = "summary",
+                run = Path.GetFullPath(outDir),
+                best_validation_correlation = result.BestValidation,
+                best_objective = result.BestObjective,
+                best_epoch = result.BestEpoch,
+                epochs = result.Epochs,
+                stopped_by = result.Reason,
+                seconds = result.Seconds,
+                device = result.Device,
+                model = result.ModelPath,
+            }, events == "-" ? Compact : Indented));
+            return CommandLine.Ok;
+        }
+        finally
+        {
+            if (eventWriter is not null && !ReferenceEquals(eventWriter, output)) eventWriter.Dispose();
+        }
+    }
+
+    internal static readonly JsonSerializerOptions Compact = new(RunSpec.Json) { WriteIndented = false };
+    private static readonly JsonSerializerOptions Indented = new(RunSpec.Json) { WriteIndented = true };
+
+    /// <summary>Builds a spec from the command-line options, with the starter kit's defaults for everything else.</summary>
+    internal static RunSpec SpecFromOptions(CliArgs args)
+    {
+        string data = args.Required("data");
+        string track = args.Choice("track", "sensorium", "sensorium", "sensorium+", "all");
+        string kind = args.Choice("model", "sota", "sota", "ln");
+        var mice = args.List("mice");
+        bool plus = track == "sensorium+";
+        var model = (kind, plus) switch
+        {
+            ("ln", true) => ModelSpec.LnPlus,
+            ("ln", false) => ModelSpec.Ln,
+            (_, true) => ModelSpec.SotaPlus,
+            _ => ModelSpec.Sota,
+        };
+        var trainer = new TrainerSpec
+        {
+            MaxEpochs = args.Int("epochs", 200, 0, 100_000),
+            Device = args.Choice("device", "auto", "auto", "cpu", "cuda"),
+            Threads = args.Int("threads", 0, 0, 256),
+            BatchSize = args.Int("batch-size", 128, 1, 4096),
+            LrInit = args.Double("lr", 0.009),
+        };
+        return new RunSpec
+        {
+            Dataset = new DatasetSpec { Path = data, Track = track, Mice = mice, Scale = args.Double("scale", 0.25) },
+            Model = model,
+            Trainer = trainer,
+            Seed = args.Int("seed", 42, 0, int.MaxValue),
+        };
+    }
+
+    /// <summary>Human progress on stderr (batches throttled to one line per second) and, optionally, every event as JSON.</summary>
+    private sealed class TrainProgress(TextWriter error, TextWriter? events) : IProgress<TrainingEvent>
+    {
+        private DateTime _lastBatchLine = DateTime.MinValue;
+        private DateTime _lastBatchEvent = DateTime.MinValue;
+
+        public void Report(TrainingEvent e)
+        {
+            var now = DateTime.UtcNow;
+            if (events is not null && (e is not BatchProgress || (now - _lastBatchEvent).TotalSeconds >= 0.25 || ((BatchProgress)e).Batch == ((BatchProgress)e).BatchesPerEpoch))
+            {
+                if (e is BatchProgress) _lastBatchEvent = now;
+                lock (events) events.WriteLine(JsonSerializer.Serialize(e, Compact));
+            }
+            string? line = e switch
+            {
+                TrainingStarted s => $"device {s.Device}, {s.Threads} threads, {s.Parameters:N0} parameters, {s.BatchesPerEpoch} batches/epoch; validation before: {Format(s.ValidationBefore)}",
+                BatchProgress b when (now - _lastBatchLine).TotalSeconds >= 1 => $"epoch {b.Epoch} batch {b.Batch}/{b.BatchesPerEpoch} loss {b.Loss:F1} {b.SamplesPerSecond:F0} samples/s, epoch ETA {b.EpochEtaSeconds:F0} s",
+                EpochCompleted c => $"epoch {c.Epoch}: train loss {c.TrainLoss:F1}, validation {Format(c.Validation)} (objective {c.Objective:F4}{(c.Improved ? ", best" : "")}), lr {c.LearningRate:G3}, {c.EpochSeconds:F1} s, ≤{c.EtaSeconds / 60:F0} min left",
+                BestRestored r => $"round ended at epoch {r.Epoch}: restored best (epoch {r.BestEpoch}, {r.BestObjective:F4})",
+                TrainingFinished f => $"finished after {f.Epochs} epochs ({f.Reason}): best {f.BestObjective:F4} at epoch {f.BestEpoch}, {f.Seconds:F0} s",
+                _ => null,
+            };
+            if (e is BatchProgress && line is not null) _lastBatchLine = now;
+            if (line is not null) error.WriteLine("train: " + line);
+        }
+
+        private static string Format(IReadOnlyDictionary<string, double> v) =>
+            string.Join(", ", v.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F4}")));
+    }
+}

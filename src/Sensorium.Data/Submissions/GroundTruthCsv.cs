@@ -1,0 +1,81 @@
+using System.Globalization;
+
+namespace Sensorium.Data.Submissions;
+
+/// <summary>
+/// Reads an official ground-truth CSV (<c>trial_indices,image_ids,responses,neuron_ids</c>, as
+/// generate_ground_truth_file writes it) into a <see cref="GroundTruth"/>, streaming. The file is the reference, so
+/// any problem throws a <see cref="DataFormatException"/> naming file:line.
+/// </summary>
+public static class GroundTruthCsv
+{
+    public static GroundTruth Read(string path, string dataKey, string tier, long maxBytes = 1L << 31)
+    {
+        using var stream = SubmissionValidator.OpenRead(path);
+        return Read(stream, Path.GetFileName(path), dataKey, tier, maxBytes);
+    }
+
+    public static GroundTruth Read(Stream stream, string fileName, string dataKey, string tier, long maxBytes = 1L << 31)
+    {
+        if (SubmissionValidator.TryLength(stream) is long length && length > maxBytes)
+            throw new DataFormatException(fileName, $"the file is {length} bytes, over the limit of {maxBytes} bytes");
+        var reader = new CsvLineReader(stream, maxBytes, Array.MaxLength / 4);
+        var status = reader.Next(out var line);
+        if (status != CsvLineReader.Status.Line)
+            throw new DataFormatException(fileName, reader.SizeExceeded ? "over the size limit" : "empty file; expected a header");
+        if (line.StartsWith("\uFEFF"u8)) line = line[3..];
+        if (SubmissionCsv.CheckHeader(line, SubmissionCsv.GroundTruthHeader) is string headerProblem)
+            throw Error(fileName, 1, headerProblem);
+
+        var trialIds = new List<string>();
+        var imageIds = new List<long>();
+        var rows = new List<double[]>();
+        var seen = new Dictionary<string, long>(StringComparer.Ordinal);
+        byte[]? neuronField = null;
+        long[] neuronIds = [];
+        var fields = new CsvField[4];
+        double[] buffer = new double[1024];
+        while ((status = reader.Next(out line)) != CsvLineReader.Status.End)
+        {
+            long at = reader.LineNumber;
+            if (status == CsvLineReader.Status.TooLong) throw Error(fileName, at, "line too long");
+            if (line.Trim(" \t"u8).IsEmpty) continue;
+            int n = CsvFields.Split(line, fields, out string? problem);
+            if (n < 0) throw Error(fileName, at, problem!);
+            if (n != 4) throw Error(fileName, at, SubmissionCsv.ColumnCountProblem(line, n, SubmissionCsv.GroundTruthHeader));
+
+            string trial = fields[0].Text(line);
+            if (!seen.TryAdd(trial, at)) throw Error(fileName, at, $"trial_indices '{trial}' appears again (first on line {seen[trial]})");
+            if (!long.TryParse(fields[1].Of(line), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long image))
+                throw Error(fileName, at, $"image_ids {CsvFields.Show(fields[1].Of(line))} is not an integer");
+
+            var nf = fields[3].Of(line);
+            if (neuronField is null)
+            {
+                var ids = ListLiteral.ParseIntegers(nf, out problem) ?? throw Error(fileName, at, $"neuron_ids: {problem}");
+                neuronIds = ids.ToArray();
+                if (neuronIds.Distinct().Count() != neuronIds.Length) throw Error(fileName, at, "neuron_ids has duplicates");
+                neuronField = nf.ToArray();
+                buffer = new double[neuronIds.Length];
+            }
+            else if (!nf.SequenceEqual(neuronField) && ListLiteral.ParseIntegers(nf, out _)?.SequenceEqual(neuronIds) != true)
+                throw Error(fileName, at, "neuron_ids differ from those on the first row");
+
+            int count = ListLiteral.ParseDoubles(fields[2].Of(line), buffer, out var error, out int bad);
+            if (count < 0 || bad > 0) throw Error(fileName, at, $"responses{(count < 0 ? ": " : "")}{error}");
+            if (count != neuronIds.Length) throw Error(fileName, at, $"responses has {count} values, expected {neuronIds.Length}");
+            trialIds.Add(trial);
+            imageIds.Add(image);
+            rows.Add((double[])buffer.Clone());
+        }
+        if (reader.SizeExceeded) throw new DataFormatException(fileName, $"over the limit of {maxBytes} bytes");
+        if (rows.Count == 0) throw new DataFormatException(fileName, "no data rows");
+
+        var responses = new double[rows.Count, neuronIds.Length];
+        for (int t = 0; t < rows.Count; t++)
+            Buffer.BlockCopy(rows[t], 0, responses, t * neuronIds.Length * sizeof(double), neuronIds.Length * sizeof(double));
+        return new GroundTruth(new SubmissionTarget(dataKey, tier, trialIds.ToArray(), imageIds.ToArray(), neuronIds), responses);
+    }
+
+    private static DataFormatException Error(string file, long line, string problem) => new($"{file}:{line}", problem);
+}

@@ -1,0 +1,83 @@
+using Sensorium.Models.Cores;
+using Sensorium.Models.Readouts;
+using Sensorium.Models.Shifters;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Sensorium.Models.Encoders;
+
+/// <summary>
+/// The Sensorium encoder (neuralpredictors 0.3.0 <c>FiringRateEncoder</c>): shared <c>core</c> → optional
+/// <c>shifter</c>[data key](pupil centre) → <c>readout</c>[data key](features, shift) → ELU(·) + 1.
+/// Images (B,C_in,H,W), data key, pupil centre (B,2) or null → firing rates (B,N_mouse), strictly positive.
+/// State-dict keys equal the official ones: <c>core.…</c>, <c>readout.&lt;data key&gt;.…</c>, <c>shifter.&lt;data key&gt;.…</c>.
+/// </summary>
+public sealed class FiringRateEncoder : nn.Module<Tensor, string, Tensor?, Tensor>
+{
+    private readonly Stacked2dCore core;
+    private readonly ModuleDict<FullGaussian2dReadout> readout;
+    private readonly ModuleDict<MlpShifter>? shifter;
+    private readonly SamplingNoise? noise;
+
+    /// <param name="noise">The readouts' shared training-time noise, disposed with the encoder.</param>
+    public FiringRateEncoder(Stacked2dCore core, ModuleDict<FullGaussian2dReadout> readout,
+        ModuleDict<MlpShifter>? shifter = null, SamplingNoise? noise = null) : base(nameof(FiringRateEncoder))
+    {
+        if (shifter is not null)
+            foreach (var key in readout.Keys.Where(k => !shifter.ContainsKey(k)))
+                throw new ArgumentException($"Mouse '{key}' has a readout but no shifter.", nameof(shifter));
+        this.core = core;
+        this.readout = readout;
+        this.shifter = shifter;
+        this.noise = noise;
+        RegisterComponents();
+    }
+
+    public Stacked2dCore Core => core;
+    public IReadOnlyList<string> DataKeys => [.. readout.keys()];
+    public bool HasShifter => shifter is not null;
+    public FullGaussian2dReadout Readout(string dataKey) => Lookup(readout, dataKey, "readout");
+    public MlpShifter Shifter(string dataKey) =>
+        shifter is null ? throw new InvalidOperationException("This model has no shifter.") : Lookup(shifter, dataKey, "shifter");
+
+    /// <summary>Restart the readouts' position noise from its seed (reproducible training from here on).</summary>
+    public void ResetSamplingNoise() => noise?.Reset();
+
+    /// <param name="images">(B,C_in,H,W)</param>
+    /// <param name="dataKey">The mouse whose neurons to predict.</param>
+    /// <param name="pupilCenter">(B,2); required when the model has a shifter, ignored otherwise.</param>
+    /// <returns>(B,N)</returns>
+    public override Tensor forward(Tensor images, string dataKey, Tensor? pupilCenter)
+    {
+        using var features = core.call(images); // (B,C,H',W')
+        using var shift = shifter is null
+            ? null
+            : Shifter(dataKey).call(pupilCenter ?? throw new ArgumentException(
+                $"The model has a shifter: pupil centre (B,2) is required for '{dataKey}'.", nameof(pupilCenter))); // (B,2)
+        using var y = Readout(dataKey).call(features, shift); // (B,N)
+        using var rates = F.elu(y, 1.0);
+        return rates + 1;
+    }
+
+    /// <summary>core regularizer + readout[dataKey] regularizer (the shifter's is 0): a scalar.</summary>
+    public Tensor Regularizer(string dataKey)
+    {
+        using var coreReg = core.Regularizer();
+        using var readoutReg = Readout(dataKey).Regularizer();
+        return coreReg + readoutReg;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) noise?.Dispose();
+        base.Dispose(disposing);
+    }
+
+    private static T Lookup<T>(ModuleDict<T> parts, string dataKey, string role) where T : nn.Module =>
+        parts.TryGetValue(dataKey, out var part)
+            ? part
+            : throw new KeyNotFoundException(
+                $"No {role} for data key '{dataKey}'; the model knows {string.Join(", ", parts.Keys.Select(k => $"'{k}'"))}.");
+}

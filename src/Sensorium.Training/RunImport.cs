@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Sensorium.Models;
+using TorchSharp.PyBridge;
+
+namespace Sensorium.Training;
+
+/// <summary>
+/// Turns a PyTorch state dict (an official Sensorium baseline, or a model a team trained with the Python starter
+/// kit) into a run directory of ours — spec.json + model.pth + summary.json — that can be evaluated and submitted
+/// like a run trained here. The architecture and mice come from the weights; what weights cannot tell (SOTA vs LN
+/// nonlinearity) from <paramref name="kind"/>.
+/// </summary>
+public static class RunImport
+{
+    public static RunSpec Import(string stateDictPath, string runDir, string datasetPath, CoreKind kind = CoreKind.Sota, int seed = 42)
+    {
+        var baseSpec = kind == CoreKind.Ln ? ModelSpec.Ln : ModelSpec.Sota;
+        using var imported = new DisposableImport(CheckpointImport.Load(stateDictPath, baseSpec));
+        var model = imported.Value.Spec;
+        var mice = imported.Value.Mice.Select(m => m.DataKey).ToList();
+        bool behavior = model.InputChannels == 4;
+        if (model.InputChannels is not (1 or 4))
+            throw new Sensorium.Data.DataFormatException(stateDictPath, $"the core takes {model.InputChannels} input channels; expected 1 (image) or 4 (image + 3 behaviour planes)");
+        var spec = new RunSpec
+        {
+            Dataset = new DatasetSpec
+            {
+                Path = datasetPath,
+                Track = behavior || model.Shifter ? "sensorium+" : mice.Count > 1 ? "all" : "sensorium",
+                Mice = mice,
+                IncludeBehavior = behavior,
+                IncludePupilCenter = model.Shifter,
+            },
+            Model = model,
+            Seed = seed,
+        };
+        var problems = spec.Validate();
+        if (problems.Count > 0) throw new Sensorium.Data.DataFormatException(stateDictPath, "cannot be used as a run: " + string.Join("; ", problems));
+        Checkpoint.WriteSpec(runDir, spec);
+        imported.Value.Encoder.save_py(Path.Combine(runDir, Checkpoint.ModelFile));
+        Checkpoint.WriteAtomically(Path.Combine(runDir, Checkpoint.SummaryFile), JsonSerializer.Serialize(new
+        {
+            imported = Path.GetFullPath(stateDictPath),
+            mice,
+            inputChannels = model.InputChannels,
+            shifter = model.Shifter,
+            layers = model.Layers,
+            kind = model.Kind.ToString(),
+        }, RunSpec.Json));
+        return spec;
+    }
+
+    private sealed class DisposableImport(ImportedModel value) : IDisposable
+    {
+        public ImportedModel Value { get; } = value;
+        public void Dispose() => Value.Encoder.Dispose();
+    }
+}

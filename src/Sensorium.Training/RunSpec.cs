@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Sensorium.Models;
+
+namespace Sensorium.Training;
+
+/// <summary>
+/// Everything that defines a training run: (dataset, model, trainer, seed). Stored whole with the run and embedded
+/// in every checkpoint, so a checkpoint rebuilds its model and resumes its training by itself.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record RunSpec
+{
+    public DatasetSpec Dataset { get; init; } = new();
+    public ModelSpec Model { get; init; } = ModelSpec.Sota;
+    public TrainerSpec Trainer { get; init; } = new();
+
+    /// <summary>Seeds weights, shuffling and the readout's position noise (42 as in the notebooks).</summary>
+    public int Seed { get; init; } = 42;
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter() },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Parses a spec; unknown keys and malformed values are errors that name the JSON path.</summary>
+    public static RunSpec FromJson(string json, string source = "spec")
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<RunSpec>(json, Json) ?? throw new Sensorium.Data.DataFormatException(source, "the spec is null");
+        }
+        catch (JsonException e)
+        {
+            throw new Sensorium.Data.DataFormatException(source, $"invalid run spec at {e.Path ?? "$"}: {e.Message}");
+        }
+    }
+
+    /// <summary>Every problem with the spec, one message each (empty when valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        errors.AddRange(Dataset.Validate().Select(e => "dataset: " + e));
+        errors.AddRange(Trainer.Validate().Select(e => "trainer: " + e));
+        try { Model.Validate(); }
+        catch (ArgumentException e) { errors.Add("model: " + e.Message); }
+        int expectedChannels = Dataset.BehaviorChannels ? 4 : 1;
+        if (Model.InputChannels != expectedChannels)
+            errors.Add($"model: inputChannels is {Model.InputChannels} but the dataset feeds {expectedChannels} (behaviour channels {(Dataset.BehaviorChannels ? "on" : "off")})");
+        if (Model.Shifter && !Dataset.PupilCenter)
+            errors.Add("model: a shifter needs the pupil centre (dataset includePupilCenter)");
+        return errors;
+    }
+}

@@ -1,0 +1,65 @@
+namespace Sensorium.Training;
+
+/// <summary>
+/// How a model is trained. Defaults are the Sensorium starter kit's <c>standard_trainer</c> as configured by its
+/// notebooks (SENSORIUM.md §3.5).
+/// </summary>
+public sealed record TrainerSpec
+{
+    /// <summary>Maximum epochs (max_iter 200).</summary>
+    public int MaxEpochs { get; init; } = 200;
+
+    /// <summary>Adam's initial learning rate (lr_init 0.009).</summary>
+    public double LrInit { get; init; } = 0.009;
+
+    /// <summary>Rounds of early stopping, each ending in restore-best (lr_decay_steps 4).</summary>
+    public int LrDecaySteps { get; init; } = 4;
+
+    /// <summary>Learning-rate factor of ReduceLROnPlateau (0.3).</summary>
+    public double LrDecayFactor { get; init; } = 0.3;
+
+    /// <summary>Learning-rate floor (min_lr 1e-4).</summary>
+    public double MinLr { get; init; } = 1e-4;
+
+    /// <summary>Non-improving epochs that end a round (patience 5); also ReduceLROnPlateau's patience.</summary>
+    public int Patience { get; init; } = 5;
+
+    /// <summary>Least improvement of the validation correlation that counts (tolerance 1e-6).</summary>
+    public double Tolerance { get; init; } = 1e-6;
+
+    /// <summary>Training batch size (128).</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Scale the Poisson sum by √(trials of the mouse / batch size) (scale_loss True).</summary>
+    public bool ScaleLoss { get; init; } = true;
+
+    /// <summary>Detach the core (fine-tune readouts only; drops the core regularizer).</summary>
+    public bool DetachCore { get; init; }
+
+    /// <summary>Evaluation batch size (does not change results, only speed and memory).</summary>
+    public int EvalBatchSize { get; init; } = 128;
+
+    /// <summary>"auto" (CUDA when available, else CPU), "cpu" or "cuda".</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>Intra-op CPU threads for this training; 0 = all cores.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Problems with the values, one message per field; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (MaxEpochs < 0 || MaxEpochs > 100_000) errors.Add($"maxEpochs must be in [0, 100000] (got {MaxEpochs})");
+        if (!(LrInit > 0 && LrInit < 10)) errors.Add($"lrInit must be in (0, 10) (got {LrInit})");
+        if (LrDecaySteps < 1 || LrDecaySteps > 100) errors.Add($"lrDecaySteps must be in [1, 100] (got {LrDecaySteps})");
+        if (!(LrDecayFactor > 0 && LrDecayFactor < 1)) errors.Add($"lrDecayFactor must be in (0, 1) (got {LrDecayFactor})");
+        if (!(MinLr >= 0 && MinLr <= LrInit)) errors.Add($"minLr must be in [0, lrInit] (got {MinLr})");
+        if (Patience < 1 || Patience > 1000) errors.Add($"patience must be in [1, 1000] (got {Patience})");
+        if (!(Tolerance >= 0 && Tolerance < 1)) errors.Add($"tolerance must be in [0, 1) (got {Tolerance})");
+        if (BatchSize < 1 || BatchSize > 4096) errors.Add($"batchSize must be in [1, 4096] (got {BatchSize})");
+        if (EvalBatchSize < 1 || EvalBatchSize > 4096) errors.Add($"evalBatchSize must be in [1, 4096] (got {EvalBatchSize})");
+        if (Device is not ("auto" or "cpu" or "cuda")) errors.Add($"device must be auto, cpu or cuda (got '{Device}')");
+        if (Threads < 0 || Threads > 256) errors.Add($"threads must be in [0, 256] (got {Threads})");
+        return errors;
+    }
+}

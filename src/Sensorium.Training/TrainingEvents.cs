@@ -1,0 +1,44 @@
+using System.Text.Json.Serialization;
+
+namespace Sensorium.Training;
+
+/// <summary>
+/// Everything a training reports while it runs (through <see cref="IProgress{T}"/>), in order. Serialised as JSON
+/// lines with a "type" discriminator, this is also the worker protocol: the web app reads these lines from the
+/// `sensorium train --events -` process it launched (a channel that could as well cross a network).
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(TrainingStarted), "started")]
+[JsonDerivedType(typeof(BatchProgress), "batch")]
+[JsonDerivedType(typeof(EpochCompleted), "epoch")]
+[JsonDerivedType(typeof(BestRestored), "restored")]
+[JsonDerivedType(typeof(CheckpointSaved), "checkpoint")]
+[JsonDerivedType(typeof(TrainingFinished), "finished")]
+public abstract record TrainingEvent;
+
+/// <summary>The model, data and device are ready; <paramref name="ValidationBefore"/> is the pre-training objective.</summary>
+public sealed record TrainingStarted(string Device, int Threads, long Parameters, int BatchesPerEpoch,
+    IReadOnlyDictionary<string, double> ValidationBefore, int StartEpoch) : TrainingEvent;
+
+/// <summary>After an optimizer step (throttle downstream as needed).</summary>
+public sealed record BatchProgress(int Epoch, int Batch, int BatchesPerEpoch, string DataKey, double Loss,
+    double SamplesPerSecond, double EpochEtaSeconds) : TrainingEvent;
+
+/// <summary>After an epoch and its evaluation on the validation tier.</summary>
+/// <param name="TrainLoss">Mean per-batch objective (scaled Poisson + regularizers) over the epoch.</param>
+/// <param name="Validation">Mean single-trial correlation per mouse on the validation tier.</param>
+/// <param name="Objective">Early-stopping objective: mean correlation over all neurons of all mice.</param>
+/// <param name="EtaSeconds">Upper bound on the remaining time: epoch time × epochs the schedule may still run.</param>
+public sealed record EpochCompleted(int Epoch, double TrainLoss, IReadOnlyDictionary<string, double> Validation,
+    double Objective, double LearningRate, double EpochSeconds, double SamplesPerSecond, bool Improved,
+    double BestObjective, int BestEpoch, int Round, double EtaSeconds) : TrainingEvent;
+
+/// <summary>A round of early stopping ended: the best weights were restored.</summary>
+public sealed record BestRestored(int Epoch, double BestObjective, int BestEpoch) : TrainingEvent;
+
+/// <summary>A checkpoint was written.</summary>
+public sealed record CheckpointSaved(int Epoch, string Path) : TrainingEvent;
+
+/// <summary>Training ended (early stop, max epochs, or a non-finite objective).</summary>
+public sealed record TrainingFinished(int Epochs, double BestObjective, int BestEpoch,
+    IReadOnlyDictionary<string, double> BestValidation, string Reason, double Seconds) : TrainingEvent;
