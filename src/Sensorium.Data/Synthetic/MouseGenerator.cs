@@ -19,8 +19,8 @@ internal sealed class MouseGenerator(MouseSpec mouse, PresetSizes sizes, TrialDe
     public SynthMouseResult Run()
     {
         var clock = Stopwatch.StartNew();
-        string participant = Path.Combine(options.OutputDirectory, mouse.FolderName);
-        string host = Path.Combine(options.OutputDirectory, SyntheticDataset.HostFolder, mouse.FolderName);
+        string participant = Path.GetFullPath(Path.Combine(options.OutputDirectory, mouse.FolderName));
+        string host = Path.GetFullPath(Path.Combine(options.OutputDirectory, SyntheticDataset.HostFolder, mouse.FolderName));
         foreach (string dir in new[] { participant, host })
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
