@@ -7,7 +7,7 @@ namespace Sensorium.Data.Submissions;
 /// </summary>
 internal sealed class CsvLineReader(Stream stream, long maxBytes, int maxLineBytes)
 {
-    private byte[] _buffer = new byte[Math.Min(1 << 20, Math.Max(4096, maxLineBytes + 2))];
+    private byte[] _buffer = new byte[Math.Min(1 << 16, maxLineBytes + 2)];   // grows (doubling) up to about 2 × maxLineBytes
     private int _start, _end;
     private bool _eof;
 

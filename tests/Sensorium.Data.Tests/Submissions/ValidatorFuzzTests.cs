@@ -1,0 +1,58 @@
+using System.Text;
+using Sensorium.Data.Submissions;
+using static Sensorium.Data.Tests.Submissions.SubmissionFixtures;
+
+namespace Sensorium.Data.Tests.Submissions;
+
+/// <summary>Seeded mutations of a valid file: the validator and scorer must always answer with a report, never throw.</summary>
+public class ValidatorFuzzTests
+{
+    private static readonly byte[] Alphabet = Encoding.ASCII.GetBytes("\"[],;\t\r\n 0123456789.eE+-naif\0\xff");
+
+    [Fact]
+    public void Mutated_files_never_throw()
+    {
+        byte[] good = Encoding.UTF8.GetBytes(TinyFile(GoodRows));
+        var truth = new GroundTruth(Tiny(), new double[,] { { 1, 2, 3 }, { 2, 1, 0 }, { 0, 5, 1 } });
+        var rng = new Random(20221115);
+        int valid = 0;
+        for (int iteration = 0; iteration < 3000; iteration++)
+        {
+            var bytes = new List<byte>(good);
+            int edits = 1 + rng.Next(4);
+            for (int e = 0; e < edits && bytes.Count > 0; e++)
+            {
+                int at = rng.Next(bytes.Count);
+                switch (rng.Next(4))
+                {
+                    case 0: bytes.RemoveRange(at, Math.Min(bytes.Count - at, 1 + rng.Next(8))); break;           // delete
+                    case 1: bytes.Insert(at, Alphabet[rng.Next(Alphabet.Length)]); break;                       // insert
+                    case 2: bytes[at] = Alphabet[rng.Next(Alphabet.Length)]; break;                             // replace
+                    default: bytes.RemoveRange(at, bytes.Count - at); break;                                    // truncate
+                }
+            }
+            byte[] file = bytes.ToArray();
+            var report = SubmissionValidator.Validate(new MemoryStream(file), "f.csv", Tiny(), new ValidationOptions { MaxErrors = 5 });
+            Assert.True(report.Valid == (report.Errors.Count == 0));
+            Assert.All(report.Errors, e => Assert.StartsWith("f.csv", e.ToString()));
+            var score = SubmissionScorer.Score(new MemoryStream(file), "f.csv", truth);
+            Assert.Equal(score.Report.Valid, score.Metrics is not null);
+            if (report.Valid) valid++;
+        }
+        Assert.InRange(valid, 1, 2999);   // some mutations stay valid (e.g. a digit changed), most do not
+    }
+
+    [Fact]
+    public void Random_bytes_never_throw()
+    {
+        var rng = new Random(7);
+        for (int i = 0; i < 300; i++)
+        {
+            var bytes = new byte[rng.Next(0, 5000)];
+            rng.NextBytes(bytes);
+            if (i % 2 == 0) bytes = [.. Encoding.ASCII.GetBytes(SubmissionCsv.SubmissionHeader + "\n"), .. bytes];
+            var report = SubmissionValidator.Validate(new MemoryStream(bytes), "f.csv", Tiny());
+            Assert.False(report.Valid);
+        }
+    }
+}
