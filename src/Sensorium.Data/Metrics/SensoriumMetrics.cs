@@ -45,6 +45,8 @@ public static class SensoriumMetrics
     }
 
     /// <summary>All per-neuron values in one go (two sweeps over the trial rows).</summary>
+    // Hot loop of a one-shot command: compile fully optimized at once (no tier-0 first pass).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static NeuronMetrics PerNeuron(ReadOnlySpan<double> responses, ReadOnlySpan<double> predictions, int neurons, ImageGroups groups)
     {
         int n = groups.Trials, m = neurons, images = groups.Images;

@@ -18,12 +18,19 @@ internal static class FastFloat
 
     public static bool TryParse(ReadOnlySpan<byte> s, out double value)
     {
-        if (TryFastPath(s, out value)) return true;
+        if (TryParsePrefix(s, out value, out int used) && used == s.Length) return true;
         return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
     }
 
-    private static bool TryFastPath(ReadOnlySpan<byte> s, out double value)
+    /// <summary>
+    /// The fast path on the number at the start of <paramref name="s"/>: true with the bytes it used when the number
+    /// is exact this way; false when the caller must use <see cref="TryParse"/> on the whole token.
+    /// </summary>
+    // Hot loop of a one-shot command: compile fully optimized at once (no tier-0 first pass).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static bool TryParsePrefix(ReadOnlySpan<byte> s, out double value, out int used)
     {
+        used = 0;
         value = 0;
         int i = 0;
         bool negative = false;
@@ -64,7 +71,8 @@ internal static class FastFloat
             if (i == start) return false;
             exponent += negExp ? -e : e;
         }
-        if (i != s.Length || mantissa > (1UL << 53)) return false;
+        if (mantissa > (1UL << 53)) return false;
+        used = i;
         double m = mantissa;
         if (mantissa == 0) value = 0;
         else if (exponent == 0) value = m;

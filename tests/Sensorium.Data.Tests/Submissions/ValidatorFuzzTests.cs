@@ -56,3 +56,28 @@ public class ValidatorFuzzTests
         }
     }
 }
+
+/// <summary>The fast number path must give exactly what the runtime's parser gives.</summary>
+public class FastFloatTests
+{
+    [Fact]
+    public void Equals_double_parse_on_many_forms()
+    {
+        var rng = new Random(99);
+        var ci = System.Globalization.CultureInfo.InvariantCulture;
+        for (int i = 0; i < 200_000; i++)
+        {
+            double x = (rng.NextDouble() - 0.3) * Math.Pow(10, rng.Next(-30, 30));
+            string text = (i % 5) switch
+            {
+                0 => x.ToString("R", ci),
+                1 => ((float)x).ToString("R", ci),
+                2 => x.ToString("F" + rng.Next(0, 12), ci),
+                3 => x.ToString("E" + rng.Next(0, 20), ci).ToLowerInvariant(),
+                _ => rng.Next(-100000, 100000).ToString(ci) + "." + rng.Next(0, 1000000).ToString("D6", ci),
+            };
+            Assert.True(Sensorium.Data.Submissions.FastFloat.TryParse(System.Text.Encoding.ASCII.GetBytes(text), out double fast), text);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(double.Parse(text, ci)), BitConverter.DoubleToInt64Bits(fast));
+        }
+    }
+}
