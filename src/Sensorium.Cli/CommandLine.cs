@@ -28,6 +28,8 @@ public static class CommandLine
     /// <summary>Every command, longest names first so "submission validate" wins over a shorter prefix.</summary>
     public static IReadOnlyList<ICommand> Commands { get; } = new ICommand[]
     {
+        new InspectCommand(),
+        new BenchLoadCommand(),
         new SubmissionValidateCommand(),
         new SubmissionScoreCommand(),
         new BenchScoreCommand(),

@@ -94,6 +94,23 @@ public sealed partial class SensoriumMouse : IDisposable
     /// <summary>The raw pupil centre of a trial: horizontal, vertical.</summary>
     public float[] ReadPupilCenter(int trial) => ReadTrial(_files, TrialData.PupilCenter, trial).ToFloat32();
 
+    /// <summary>
+    /// Whether every response of every trial of <paramref name="tier"/> is exactly zero — how the competition mice'
+    /// withheld test responses look. Null when the tier has no trials. Reads all of the tier's response files.
+    /// </summary>
+    public bool? ResponsesAllZero(Tier tier)
+    {
+        var trials = Meta.TrialsOf(tier);
+        if (trials.Length == 0) return null;
+        foreach (int i in trials)
+        {
+            var r = ReadTrial(_files, TrialData.Responses, i);
+            for (long k = 0; k < r.Count; k++)
+                if (r.GetDouble(k) != 0) return false;
+        }
+        return true;
+    }
+
     public void Dispose() => _files.Dispose();
 
     // ---- trial files -----------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ namespace Sensorium.Data.Preprocessing;
 /// <param name="MaxParallelism">Reader threads (each with its own file or zip handle); results do not depend on it.</param>
 public sealed record LoadOptions(double Scale = 0.25, int MaxParallelism = 0)
 {
-    internal int Workers(int trials) =>
+    /// <summary>Worker threads used for a mouse of <paramref name="trials"/> trials (at least 64 trials each).</summary>
+    public int Workers(int trials) =>
         Math.Clamp(Math.Min(MaxParallelism > 0 ? MaxParallelism : Environment.ProcessorCount, (trials + 63) / 64), 1, 64);
 }
 
@@ -91,31 +92,28 @@ public static class MouseLoader
         {
             var raw = mouse.ReadTrial(files, TrialData.Images, trial);
             double min = double.PositiveInfinity, max = double.NegativeInfinity;
-            int w = scaler.InWidth;
             if (raw.DType == NpyDType.UInt8)
             {
                 // 256 possible values: normalize each once, with the same (x − mean)/std arithmetic.
                 var table = _uint8Table ??= Enumerable.Range(0, 256).Select(v => normalizer.NormalizeImage(v)).ToArray();
-                var data = raw.Data;
-                byte lo = 255, hi = 0;
-                for (int k = 0; k < data.Length; k++) { byte v = data[k]; if (v < lo) lo = v; if (v > hi) hi = v; }
-                (min, max) = (Math.Min(table[lo], table[hi]), Math.Max(table[lo], table[hi]));
-                for (int y = 0; y < scaler.InHeight; y++)
-                    if (scaler.RowNeeded[y])
-                        for (int x = 0; x < w; x++) _plane[y * w + x] = table[data[y * w + x]];
-            }
-            else
-            {
-                for (int k = 0; k < _plane.Length; k++)
+                if (scaler.IsIdentity)
                 {
-                    double v = raw.DType == NpyDType.Float32 ? MemoryMarshal.Cast<byte, float>(raw.Data)[k]
-                        : raw.DType == NpyDType.Float64 ? MemoryMarshal.Cast<byte, double>(raw.Data)[k]
-                        : raw.GetDouble(k);
-                    double z = normalizer.NormalizeImage(v);
-                    _plane[k] = z;
-                    if (z < min) min = z;
-                    if (z > max) max = z;
+                    // Scale 1: bilinear sampling at the pixel centres returns the pixels themselves.
+                    var data = raw.Data;
+                    for (int k = 0; k < data.Length; k++) target[k] = (float)table[data[k]];
                 }
+                else scaler.Rescale(raw.Data, table, _rows, target);
+                return;
+            }
+            for (int k = 0; k < _plane.Length; k++)
+            {
+                double v = raw.DType == NpyDType.Float32 ? MemoryMarshal.Cast<byte, float>(raw.Data)[k]
+                    : raw.DType == NpyDType.Float64 ? MemoryMarshal.Cast<byte, double>(raw.Data)[k]
+                    : raw.GetDouble(k);
+                double z = normalizer.NormalizeImage(v);
+                _plane[k] = z;
+                if (z < min) min = z;
+                if (z > max) max = z;
             }
             scaler.Rescale(_plane, min, max, _rows, _out);
             for (int k = 0; k < _out.Length; k++) target[k] = (float)_out[k];

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Sensorium.Data.Preprocessing;
 
 /// <summary>
@@ -29,6 +31,9 @@ public sealed class ScaleInputs
     public double Scale { get; }
     public int OutHeight => _rows.Count;
     public int OutWidth => _cols.Count;
+
+    /// <summary>True when the output grid is the input grid (scale 1): every output pixel is its input pixel.</summary>
+    public bool IsIdentity => OutHeight == InHeight && OutWidth == InWidth;
 
     /// <summary>Source rows that contribute to the output (the others need not be decoded).</summary>
     public bool[] RowNeeded { get; }
@@ -66,6 +71,60 @@ public sealed class ScaleInputs
             else
                 for (int p = 0; p < ow; p++) dst[p] = Math.Clamp(w0 * r0[p] + w1 * r1[p], min, max);
         }
+    }
+
+    /// <summary>
+    /// The loader's path for uint8 images: <paramref name="table"/>[v] is the normalized value of pixel value v. Same
+    /// arithmetic, bit for bit, as normalizing the plane and calling the double overload, but only the needed rows
+    /// and columns are looked up, and the result is stored as float32.
+    /// </summary>
+    public void Rescale(ReadOnlySpan<byte> plane, ReadOnlySpan<double> table, Span<double> rowBuffer, Span<float> output)
+    {
+        int w = InWidth, ow = OutWidth;
+        if (plane.Length != InHeight * w) throw new ArgumentException($"plane holds {plane.Length} values, expected {InHeight}×{w}");
+        if (output.Length != OutHeight * ow) throw new ArgumentException($"output holds {output.Length} values, expected {OutHeight}×{ow}");
+        if (table.Length != 256) throw new ArgumentException("the table needs 256 entries");
+        var (lo, hi) = ByteRange(plane);
+        double min = Math.Min(table[lo], table[hi]), max = Math.Max(table[lo], table[hi]);
+        for (int y = 0; y < InHeight; y++)
+        {
+            if (!RowNeeded[y]) continue;
+            var src = plane.Slice(y * w, w);
+            var dst = rowBuffer.Slice(y * ow, ow);
+            for (int p = 0; p < ow; p++) dst[p] = _cols.W0[p] * table[src[_cols.I0[p]]] + _cols.W1[p] * table[src[_cols.I1[p]]];
+        }
+        for (int o = 0; o < OutHeight; o++)
+        {
+            var r0 = rowBuffer.Slice(_rows.I0[o] * ow, ow);
+            var r1 = rowBuffer.Slice(_rows.I1[o] * ow, ow);
+            double w0 = _rows.W0[o], w1 = _rows.W1[o];
+            var dst = output.Slice(o * ow, ow);
+            if (w1 == 0)
+                for (int p = 0; p < ow; p++) dst[p] = (float)Math.Clamp(w0 * r0[p], min, max);
+            else
+                for (int p = 0; p < ow; p++) dst[p] = (float)Math.Clamp(w0 * r0[p] + w1 * r1[p], min, max);
+        }
+    }
+
+    /// <summary>Smallest and largest byte (vectorized).</summary>
+    public static (byte Min, byte Max) ByteRange(ReadOnlySpan<byte> values)
+    {
+        byte lo = 255, hi = 0;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && values.Length >= Vector<byte>.Count)
+        {
+            var vmin = new Vector<byte>(255);
+            var vmax = Vector<byte>.Zero;
+            for (; i <= values.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+            {
+                var v = new Vector<byte>(values.Slice(i));
+                vmin = Vector.Min(vmin, v);
+                vmax = Vector.Max(vmax, v);
+            }
+            for (int k = 0; k < Vector<byte>.Count; k++) { lo = Math.Min(lo, vmin[k]); hi = Math.Max(hi, vmax[k]); }
+        }
+        for (; i < values.Length; i++) { lo = Math.Min(lo, values[i]); hi = Math.Max(hi, values[i]); }
+        return (lo, hi);
     }
 
     /// <summary>Rescales a whole plane in double (convenience for tests and one-off use).</summary>

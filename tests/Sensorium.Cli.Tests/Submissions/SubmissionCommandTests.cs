@@ -5,13 +5,7 @@ namespace Sensorium.Cli.Tests.Submissions;
 
 public class SubmissionCommandTests
 {
-    private static string Official(string file)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Sensorium.Web.sln")))
-                return Path.Combine(dir.FullName, "tests", "fixtures", "official", file);
-        throw new InvalidOperationException("repository root not found");
-    }
+    private static string Official(string file) => Sensorium.Data.Tests.TestPaths.Official(file);
 
     private static (int Code, string Out, string Err) Run(params string[] argv)
     {

@@ -198,3 +198,67 @@ public class SensoriumMouseTests
         _ => throw new ArgumentException(layout),
     };
 }
+
+public class WithheldResponsesTests
+{
+    [Fact]
+    public void ZeroedTestTiersAreDetected()
+    {
+        using var dir = new TempDir();
+        var w = new TestMouseWriter();
+        foreach (int i in new[] { 7, 8, 9 }) w.Overrides[$"data/responses/{i}.npy"] = Sensorium.Data.Npy.Npy.ToBytes(Sensorium.Data.Npy.NpyArray.FromFloat32(new float[6]));
+        using var mouse = SensoriumMouse.Open(w.WriteFolder(dir.Path));
+        Assert.True(mouse.ResponsesAllZero(Tier.Test));
+        Assert.True(mouse.ResponsesAllZero(Tier.FinalTest));
+        Assert.False(mouse.ResponsesAllZero(Tier.Train));
+        using var small = SensoriumMouse.Open(new TestMouseWriter { Name = "other", Trials = 6 }.WriteFolder(dir.Path));
+        Assert.Null(small.ResponsesAllZero(Tier.Test));
+    }
+}
+
+public class LayoutVariantTests
+{
+    [Fact]
+    public void ZipWhoseTopFolderHasAnotherNameIsAccepted()
+    {
+        using var dir = new TempDir();
+        string zip = new TestMouseWriter { Name = "renamed" }.WriteZip(dir.Path);
+        string other = dir["static21067-10-18-GrayImageNet-94c6ff995dac583098847cfecd43e7b6.zip"];
+        File.Move(zip, other);
+        using var mouse = SensoriumMouse.Open(other);
+        Assert.Equal("21067-10-18", mouse.DataKey);
+        Assert.Equal(10, mouse.TrialCount);
+    }
+
+    [Fact]
+    public void ScalarStatisticsMayBeOneElementVectorsAndTrialIdxBytes()
+    {
+        using var dir = new TempDir();
+        var w = new TestMouseWriter { HashTrialIdx = true };
+        w.Overrides["meta/statistics/images/all/std.npy"] = Sensorium.Data.Npy.Npy.ToBytes(Sensorium.Data.Npy.NpyArray.FromFloat32([12.5f]));
+        w.Overrides["meta/trials/trial_idx.npy"] = Sensorium.Data.Npy.Npy.ToBytes(Sensorium.Data.Npy.NpyArray.FromByteStrings(Enumerable.Range(0, 10).Select(w.TrialIdx).ToArray()));
+        using var mouse = SensoriumMouse.Open(w.WriteFolder(dir.Path));
+        Assert.Equal([12.5], mouse.Statistics.Images.Std);
+        Assert.Equal(TrialIdxKind.Hash, mouse.Meta.TrialIdxKind);
+        Assert.Equal(w.TrialIdx(9), mouse.Meta.TrialIdx[9]);
+    }
+
+    [Fact]
+    public void IntegerTrialIdxStoredAsStringsIsInteger()
+    {
+        using var dir = new TempDir();
+        var w = new TestMouseWriter();
+        w.Overrides["meta/trials/trial_idx.npy"] = Sensorium.Data.Npy.Npy.ToBytes(Sensorium.Data.Npy.NpyArray.FromStrings(Enumerable.Range(0, 10).Select(i => (i * 3).ToString()).ToArray()));
+        using var mouse = SensoriumMouse.Open(w.WriteFolder(dir.Path));
+        Assert.Equal(TrialIdxKind.Integer, mouse.Meta.TrialIdxKind);
+        Assert.Equal("27", mouse.Meta.TrialIdx[9]);
+    }
+
+    [Fact]
+    public void MissingDatasetRoot()
+    {
+        using var dir = new TempDir();
+        var e = Assert.Throws<DataFormatException>(() => SensoriumDataset.Discover(dir["absent"]));
+        Assert.StartsWith(dir["absent"] + ": not found", e.Message);
+    }
+}

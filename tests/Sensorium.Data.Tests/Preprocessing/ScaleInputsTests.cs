@@ -96,4 +96,32 @@ public class ScaleInputsTests
         var plane = Enumerable.Repeat(0.7315, 144 * 256).ToArray();
         Assert.All(new ScaleInputs(144, 256, 0.25).Rescale(plane), v => Assert.Equal(0.7315, v));
     }
+
+    [Theory]
+    [InlineData(0.25)]
+    [InlineData(0.5)]
+    [InlineData(0.3)]
+    [InlineData(1.7)]
+    public void Uint8PathEqualsNormalizeThenRescaleBitForBit(double scale)
+    {
+        var rng = new Random(11);
+        var bytes = new byte[20 * 36];
+        rng.NextBytes(bytes);
+        var table = Enumerable.Range(0, 256).Select(v => (v - 81.25) / 52.5).ToArray();
+        var scaler = new ScaleInputs(20, 36, scale);
+        var expected = scaler.Rescale(bytes.Select(b => table[b]).ToArray());
+        var actual = new float[scaler.OutHeight * scaler.OutWidth];
+        scaler.Rescale(bytes, table, new double[20 * scaler.OutWidth], actual);
+        Assert.Equal(expected.Select(v => (float)v), actual);
+    }
+
+    [Fact]
+    public void ByteRangeFindsExtremesAnywhere()
+    {
+        var bytes = Enumerable.Repeat((byte)100, 77).ToArray();
+        bytes[70] = 3;   // in the scalar tail
+        bytes[5] = 250;  // in the vector part
+        Assert.Equal(((byte)3, (byte)250), ScaleInputs.ByteRange(bytes));
+        Assert.Equal(((byte)7, (byte)7), ScaleInputs.ByteRange([7]));
+    }
 }
