@@ -14,7 +14,8 @@ public sealed class BenchScoreCommand : ICommand
     public string Name => "bench score";
     public string Summary => "time submission validate + score on a generated full-size file";
     public string Usage =>
-        "usage: sensorium bench score [--neurons 8000] [--trials 1000] [--images 100] [--seed 1] [--repeat 3] [--keep]";
+        "usage: sensorium bench score [--neurons 8000] [--trials 1000] [--images 100] [--seed 1] [--repeat 3] [--keep]\n" +
+        "  [--python-floats]   write float32 values widened to double (17 digits), as the Python starter kit does";
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {
@@ -24,6 +25,7 @@ public sealed class BenchScoreCommand : ICommand
         int seed = args.Int("seed", 1);
         int repeat = args.Int("repeat", 3, 1, 100);
         bool keep = args.Flag("keep");
+        bool pythonFloats = args.Flag("python-floats");
         args.RejectUnknown();
 
         string dir = Directory.CreateTempSubdirectory("sensorium-bench-").FullName;
@@ -35,7 +37,9 @@ public sealed class BenchScoreCommand : ICommand
             var process = Process.GetCurrentProcess();
             var writeCpu = process.TotalProcessorTime;
             clock.Restart();
-            string file = SubmissionWriter.WriteFile(dir, truth.Target, predictions);
+            string file = pythonFloats
+                ? SubmissionWriter.WriteFile(dir, truth.Target, Sensorium.Data.Metrics.SensoriumMetrics.ToDouble(predictions))
+                : SubmissionWriter.WriteFile(dir, truth.Target, predictions);
             double write = clock.Elapsed.TotalSeconds;
             process.Refresh();
             double writeCpuS = (process.TotalProcessorTime - writeCpu).TotalSeconds;
@@ -69,6 +73,7 @@ public sealed class BenchScoreCommand : ICommand
                 ["trials"] = trials,
                 ["neurons"] = neurons,
                 ["images"] = images,
+                ["number_format"] = pythonFloats ? "python float (17 digits)" : "shortest float32",
                 ["file_bytes"] = bytes,
                 ["file"] = keep ? file : Path.GetFileName(file),
                 ["processors"] = Environment.ProcessorCount,

@@ -80,4 +80,39 @@ public class FastFloatTests
             Assert.Equal(BitConverter.DoubleToInt64Bits(double.Parse(text, ci)), BitConverter.DoubleToInt64Bits(fast));
         }
     }
+
+    [Fact]
+    public void Equals_double_parse_on_long_mantissas_across_the_exponent_range()
+    {
+        var rng = new Random(2022);
+        var ci = System.Globalization.CultureInfo.InvariantCulture;
+        for (int i = 0; i < 300_000; i++)
+        {
+            string text = (i % 4) switch
+            {
+                // Python's repr of a float32 widened to double, and of arbitrary doubles.
+                0 => ((double)(float)((rng.NextDouble() - 0.2) * Math.Pow(10, rng.Next(-40, 39)))).ToString("R", ci),
+                1 => BitConverter.Int64BitsToDouble(rng.NextInt64(0x0010_0000_0000_0000, 0x7FEF_FFFF_FFFF_FFFF)).ToString("R", ci),
+                // 16–19 digit mantissas with exponents over the whole table.
+                2 => rng.NextInt64(1_000_000_000_000_000_000, long.MaxValue).ToString(ci)[..rng.Next(16, 20)] + "e" + rng.Next(-360, 320).ToString(ci),
+                // Ties and near-ties between two doubles, written with 17+ digits.
+                _ => NearTie(rng, ci),
+            };
+            AssertSame(text, ci);
+        }
+    }
+
+    private static string NearTie(Random rng, System.Globalization.CultureInfo ci)
+    {
+        double a = BitConverter.Int64BitsToDouble(rng.NextInt64(0x3C00_0000_0000_0000, 0x4400_0000_0000_0000));
+        double b = Math.BitIncrement(a);
+        return ((a + b) / 2).ToString("E18", ci);
+    }
+
+    private static void AssertSame(string text, System.Globalization.CultureInfo ci)
+    {
+        double expected = double.Parse(text, ci);
+        Assert.True(Sensorium.Data.Submissions.FastFloat.TryParse(System.Text.Encoding.ASCII.GetBytes(text), out double fast), text);
+        Assert.True(BitConverter.DoubleToInt64Bits(expected) == BitConverter.DoubleToInt64Bits(fast), $"{text}: {expected:R} vs {fast:R}");
+    }
 }
