@@ -111,10 +111,14 @@ public class SubmissionCommandTests
         Assert.Contains("over the limit of 1000 bytes; it was not read", output);
     }
 
-    [Fact]
-    public void Bench_score_runs_small()
+    [Theory]
+    [InlineData("--keep-none")]
+    [InlineData("--python-floats")]
+    public void Bench_score_runs_small(string flag)
     {
-        var (code, output, error) = Run("bench", "score", "--neurons", "50", "--trials", "60", "--repeat", "1");
+        string[] argv = ["bench", "score", "--neurons", "50", "--trials", "60", "--repeat", "1"];
+        if (flag != "--keep-none") argv = [.. argv, flag];
+        var (code, output, error) = Run(argv);
         Assert.True(code == 0, error);
         using var json = JsonDocument.Parse(output);
         Assert.Equal(60, json.RootElement.GetProperty("trials").GetInt32());
