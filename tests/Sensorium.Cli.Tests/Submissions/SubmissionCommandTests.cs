@@ -112,12 +112,12 @@ public class SubmissionCommandTests
     }
 
     [Theory]
-    [InlineData("--keep-none")]
-    [InlineData("--python-floats")]
-    public void Bench_score_runs_small(string flag)
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Bench_score_runs_small(bool pythonFloats)
     {
         string[] argv = ["bench", "score", "--neurons", "50", "--trials", "60", "--repeat", "1"];
-        if (flag != "--keep-none") argv = [.. argv, flag];
+        if (pythonFloats) argv = [.. argv, "--python-floats"];
         var (code, output, error) = Run(argv);
         Assert.True(code == 0, error);
         using var json = JsonDocument.Parse(output);
