@@ -1,6 +1,43 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using MudBlazor.Services;
+using Sensorium.Web.Components;
+using Sensorium.Web.Features.Accounts;
+using Sensorium.Web.Features.Datasets;
+using Sensorium.Web.Features.Runs;
+using Sensorium.Web.Features.Training;
+using Sensorium.Web.Hosting;
 
-app.MapGet("/", () => "Hello World!");
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    ContentRootPath = WorkbenchPaths.ContentRoot, // the repository root (or the publish folder)
+    WebRootPath = WorkbenchPaths.WebRoot,
+});
+builder.WebHost.UseStaticWebAssets(); // MudBlazor's _content/ files in every environment, not only Development
+
+builder.Services.AddWorkbenchOptions();
+builder.Services.AddWorkbenchStorage();
+builder.Services.AddWorkbenchAuthentication();
+builder.Services.AddRunQueue();
+builder.Services.AddDatasets();
+builder.Services.AddTrainingNotifications();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddMudServices();
+
+var app = builder.Build();
+await app.InitializeWorkbenchAsync();
+
+if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseStaticFiles();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapStaticAssets();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.MapAccountEndpoints();
+app.MapRunsApi();
+app.MapTrainingHub();
 
 app.Run();
+
+public partial class Program;

@@ -149,9 +149,11 @@ internal sealed class MouseGenerator(MouseSpec mouse, PresetSizes sizes, TrialDe
         {
             string meta = Path.Combine(dir, "meta");
             WriteNeurons(Path.Combine(meta, "neurons"), unitIds, cortex);
-            WriteTrials(Path.Combine(meta, "trials"), design, mouse.Competition && !isHost ? hashes : null);
+            // Both copies show competition mice's trials under the hashed ids, as the organizers' ground-truth files
+            // do: a submission names trials by the ids participants see. The host keeps the true order beside them.
+            WriteTrials(Path.Combine(meta, "trials"), design, mouse.Competition ? hashes : null);
             if (isHost && mouse.Competition)
-                Npy.Npy.Write(Path.Combine(meta, "trials", "participant_trial_idx.npy"), NpyArray.FromStrings(hashes));
+                Npy.Npy.Write(Path.Combine(meta, "trials", "true_trial_idx.npy"), NpyArray.FromInt64(design.TrialIdx));
             DatasetStatistics.WriteImages(meta, histogram);
             DatasetStatistics.WriteColumns(meta, "responses", responseStats);
             DatasetStatistics.WriteColumns(meta, "behavior", behaviorStats);

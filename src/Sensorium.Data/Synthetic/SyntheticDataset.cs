@@ -14,7 +14,7 @@ namespace Sensorium.Data.Synthetic;
 /// copy. Competition mice: test and final_test responses zeroed, trial_idx hashed (32 hex) for all trials;
 /// 26872-17-20: behaviour and pupil_center zeroed for all trials; statistics from train + validation only.</item>
 /// <item><c>host/&lt;same names&gt;</c> (folders; zips only with <see cref="SynthOptions.WriteHostZips"/>): the host copy, same file indices and unit ids, true responses, behaviour and
-/// integer trial_idx, plus <c>meta/trials/participant_trial_idx.npy</c> (the hashed ids, competition mice) and
+/// the same hashed trial_idx (the ids submissions use), plus <c>meta/trials/true_trial_idx.npy</c> (the presentation order, competition mice) and
 /// <c>meta/oracle/{expected_responses,trial_indices}.npy</c> (noise-free expected responses of the test and final_test
 /// trials in raw units, and their file indices).</item>
 /// <item><c>README.txt</c> and <c>synthetic.json</c> (this generation's summary, written last: its presence marks a
@@ -132,9 +132,9 @@ public static class SyntheticDataset
         w.WriteLine();
         w.WriteLine($"Host copy ({HostFolder}/, folders; zipped only with --host-zips): same folder names, file indices and unit ids,");
         w.WriteLine("with the true responses, behaviour,");
-        w.WriteLine("pupil centres and integer trial_idx, the same statistics files as the participant copy, and:");
-        w.WriteLine("  - meta/trials/participant_trial_idx.npy (competition mice): the hashed ids the participant copy shows;");
-        w.WriteLine("    submissions name trials by these.");
+        w.WriteLine("pupil centres, the same trial_idx (hashed for the competition mice: submissions name trials by these,");
+        w.WriteLine("as in the organizers' ground-truth files) and statistics files as the participant copy, and:");
+        w.WriteLine("  - meta/trials/true_trial_idx.npy (competition mice): the true presentation order (int64);");
         w.WriteLine("  - meta/oracle/expected_responses.npy: float32 (M, neurons), the noise-free expected response of every");
         w.WriteLine("    test and final_test trial given its image, behaviour and eye position, in raw response units");
         w.WriteLine("    (divide by meta/statistics/responses/all/std as for the responses to get submission units);");

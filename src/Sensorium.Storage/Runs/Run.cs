@@ -1,0 +1,40 @@
+namespace Sensorium.Storage.Runs;
+
+/// <summary>A training run as stored. <see cref="SpecJson"/> is the whole run spec; the trainer owns its schema.</summary>
+public sealed record Run
+{
+    public long Id { get; init; }
+    public long TeamId { get; init; }
+    public long OwnerId { get; init; }
+    public required string Name { get; init; }
+    public required string SpecJson { get; init; }
+    public RunStatus Status { get; init; }
+    /// <summary>The device asked for; null means any.</summary>
+    public string? RequestedDevice { get; init; }
+    /// <summary>The device it runs or ran on.</summary>
+    public string? Device { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    public string? Error { get; init; }
+    /// <summary>0..1 over the whole training.</summary>
+    public double Progress { get; init; }
+    /// <summary>Best validation correlation so far.</summary>
+    public double? BestScore { get; init; }
+    public string? CheckpointPath { get; init; }
+    public int? Pid { get; init; }
+}
+
+/// <summary>What a caller provides to queue a run.</summary>
+public sealed record NewRun(long TeamId, long OwnerId, string Name, string SpecJson, string? RequestedDevice);
+
+/// <summary>A queued or running run, as the scheduler and the device occupancy view see it (no spec, no names).</summary>
+public sealed record ActiveRun
+{
+    public long Id { get; init; }
+    public long TeamId { get; init; }
+    public RunStatus Status { get; init; }
+    public string? RequestedDevice { get; init; }
+    public string? Device { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+}

@@ -1,0 +1,62 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
+using Sensorium.Storage.Accounts;
+
+namespace Sensorium.Web.Features.Accounts;
+
+/// <summary>Creates accounts and checks passwords (ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>).</summary>
+public sealed class AccountService(UserStore users, TeamStore teams, IPasswordHasher<User> hasher)
+{
+    public const int MinPasswordLength = 10;
+
+    public async Task<User> CreateUserAsync(string userName, string password, long? teamId, bool isAdmin)
+    {
+        if (password.Length < MinPasswordLength)
+            throw new ArgumentException($"Passwords need at least {MinPasswordLength} characters.", nameof(password));
+        var placeholder = new User { UserName = userName, PasswordHash = "" };
+        return await users.CreateAsync(userName, hasher.HashPassword(placeholder, password), teamId, isAdmin);
+    }
+
+    /// <summary>The principal to sign in, or null if the name or password is wrong.</summary>
+    public async Task<ClaimsPrincipal?> AuthenticateAsync(string userName, string password)
+    {
+        var user = await users.FindByNameAsync(userName);
+        if (user is null)
+        {
+            hasher.HashPassword(new User { UserName = userName, PasswordHash = "" }, password); // same cost as a real check
+            return null;
+        }
+        switch (hasher.VerifyHashedPassword(user, user.PasswordHash, password))
+        {
+            case PasswordVerificationResult.Failed:
+                return null;
+            case PasswordVerificationResult.SuccessRehashNeeded:
+                await users.SetPasswordHashAsync(user.Id, hasher.HashPassword(user, password));
+                break;
+        }
+        var team = user.TeamId is { } teamId ? await teams.GetAsync(teamId) : null;
+        return CreatePrincipal(user, team);
+    }
+
+    public static ClaimsPrincipal CreatePrincipal(User user, Team? team)
+    {
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, user.Id.ToString()),
+            new(ClaimTypes.Name, user.UserName),
+        };
+        if (team is not null)
+        {
+            claims.Add(new(WorkbenchClaims.TeamId, team.Id.ToString()));
+            claims.Add(new(WorkbenchClaims.TeamName, team.Name));
+        }
+        if (user.IsAdmin) claims.Add(new(ClaimTypes.Role, WorkbenchClaims.AdminRole));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme));
+    }
+
+    /// <summary>A random password of 20 characters without look-alikes (for generated accounts).</summary>
+    public static string GeneratePassword() =>
+        RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20);
+}

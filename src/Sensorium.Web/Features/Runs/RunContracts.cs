@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Sensorium.Storage.Runs;
+
+namespace Sensorium.Web.Features.Runs;
+
+/// <summary>POST /api/runs: queue a run. <see cref="Spec"/> is the whole run spec as a JSON object.</summary>
+public sealed record RunRequest(string? Name, JsonElement? Spec, string? Device);
+
+/// <summary>A run as the API shows it to its team. <see cref="Spec"/> only on single-run reads.</summary>
+public sealed record RunResponse(
+    long Id, string Name, RunStatus Status, string? RequestedDevice, string? Device,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    double Progress, double? BestScore, string? Error,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? Spec)
+{
+    public static RunResponse From(Run run, bool withSpec = false) => new(
+        run.Id, run.Name, run.Status, run.RequestedDevice, run.Device, run.CreatedAt, run.StartedAt, run.FinishedAt,
+        run.Progress, run.BestScore, run.Error, withSpec ? ParseSpec(run.SpecJson) : null);
+
+    static JsonElement ParseSpec(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+}
+
+/// <summary>Outcome of queueing: the run, or errors by field (name, spec, device, queue).</summary>
+public sealed record SubmitResult(Run? Run, IDictionary<string, string[]> Errors)
+{
+    public static SubmitResult Queued(Run run) => new(run, new Dictionary<string, string[]>());
+    public static SubmitResult Invalid(IDictionary<string, string[]> errors) => new(null, errors);
+}
+
+public enum RunChangeOutcome { Done, NotFound, NotAllowed }
+
+/// <summary>Outcome of cancel or resume.</summary>
+public sealed record RunChangeResult(RunChangeOutcome Outcome, Run? Run, string? Message = null);
+
+/// <summary>
+/// One device's slots as one team may see them: its own runs by id, other teams' runs only as "taken".
+/// </summary>
+public sealed record DeviceOccupancy(string Device, int Slots, IReadOnlyList<long> OwnRunIds, int OtherTeamsRunning)
+{
+    public int Free => Math.Max(0, Slots - OwnRunIds.Count - OtherTeamsRunning);
+}
+
+/// <summary>The whole picture for one team: devices, plus how many runs wait (own and in total).</summary>
+public sealed record QueueOccupancy(IReadOnlyList<DeviceOccupancy> Devices, int OwnQueued, int TotalQueued);

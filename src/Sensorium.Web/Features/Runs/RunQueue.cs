@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Options;
+using Sensorium.Storage.Runs;
+using Sensorium.Web.Features.Runs.Scheduling;
+using Sensorium.Web.Hosting;
+
+namespace Sensorium.Web.Features.Runs;
+
+/// <summary>
+/// What a team does with its runs (queue, read, cancel, resume), used by the API and the pages alike.
+/// Another team's run reads as not found.
+/// </summary>
+public sealed class RunQueue(
+    RunStore runs, RunLifecycle lifecycle, IRunLauncher launcher, RunSubmissionValidator validator,
+    IOptions<WorkbenchOptions> options, TimeProvider time, ILogger<RunQueue> logger)
+{
+    /// <summary>False while no worker can be launched: runs are accepted but wait in the queue.</summary>
+    public bool CanLaunch => launcher.IsAvailable;
+
+    public IReadOnlyList<string> Devices => options.Value.Devices.Select(d => d.Name).ToList();
+
+    public Task<IReadOnlyList<Run>> ListAsync(long teamId) => runs.ListForTeamAsync(teamId);
+
+    public async Task<Run?> GetAsync(long teamId, long runId) =>
+        await runs.GetAsync(runId) is { } run && run.TeamId == teamId ? run : null;
+
+    public async Task<SubmitResult> SubmitAsync(long teamId, long userId, RunRequest request)
+    {
+        var errors = validator.Validate(request);
+        if (errors.Count == 0 && await runs.CountQueuedForTeamAsync(teamId) >= options.Value.MaxQueuedRunsPerTeam)
+            errors["queue"] = [$"Your team already has {options.Value.MaxQueuedRunsPerTeam} runs waiting."];
+        if (errors.Count > 0) return SubmitResult.Invalid(errors);
+
+        var name = string.IsNullOrWhiteSpace(request.Name) ? $"run {time.GetUtcNow():yyyy-MM-dd HH:mm}" : request.Name.Trim();
+        var device = request.Device is null
+            ? null
+            : options.Value.Devices.First(d => string.Equals(d.Name, request.Device, StringComparison.OrdinalIgnoreCase)).Name;
+        var run = await lifecycle.QueueAsync(new NewRun(teamId, userId, name, request.Spec!.Value.GetRawText(), device));
+        return SubmitResult.Queued(run);
+    }
+
+    /// <summary>Cancels a queued, running or interrupted run; a running one has its worker stopped first.</summary>
+    public async Task<RunChangeResult> CancelAsync(long teamId, long runId, string cancelledBy)
+    {
+        var run = await GetAsync(teamId, runId);
+        if (run is null) return new(RunChangeOutcome.NotFound, null);
+        if (!RunStateMachine.CanCancel(run.Status))
+            return new(RunChangeOutcome.NotAllowed, run, $"A {RunStore.ToText(run.Status)} run cannot be cancelled.");
+        if (run.Status == RunStatus.Running)
+        {
+            try
+            {
+                await launcher.StopAsync(runId, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Stopping the worker of run {RunId} failed; marking it cancelled anyway.", runId);
+            }
+        }
+        return await ChangeAsync(runId, RunStatus.Cancelled, $"Cancelled by {cancelledBy}.");
+    }
+
+    /// <summary>Queues an interrupted run again (at its original place: the queue orders by creation).</summary>
+    public async Task<RunChangeResult> ResumeAsync(long teamId, long runId)
+    {
+        var run = await GetAsync(teamId, runId);
+        if (run is null) return new(RunChangeOutcome.NotFound, null);
+        if (!RunStateMachine.CanResume(run.Status))
+            return new(RunChangeOutcome.NotAllowed, run, $"A {RunStore.ToText(run.Status)} run cannot be resumed.");
+        return await ChangeAsync(runId, RunStatus.Queued, null);
+    }
+
+    /// <summary>Device slots as <paramref name="teamId"/> may see them: other teams stay anonymous.</summary>
+    public async Task<QueueOccupancy> GetOccupancyAsync(long teamId)
+    {
+        var active = await runs.ListActiveAsync();
+        var running = active.Where(r => r.Status == RunStatus.Running).ToList();
+        var devices = options.Value.Devices.Select(d =>
+        {
+            var here = running.Where(r => string.Equals(r.Device, d.Name, StringComparison.OrdinalIgnoreCase)).ToList();
+            return new DeviceOccupancy(d.Name, d.Slots,
+                here.Where(r => r.TeamId == teamId).Select(r => r.Id).ToList(),
+                here.Count(r => r.TeamId != teamId));
+        }).ToList();
+        var queued = active.Where(r => r.Status == RunStatus.Queued).ToList();
+        return new QueueOccupancy(devices, queued.Count(r => r.TeamId == teamId), queued.Count);
+    }
+
+    async Task<RunChangeResult> ChangeAsync(long runId, RunStatus to, string? reason)
+    {
+        try
+        {
+            return new(RunChangeOutcome.Done, await lifecycle.TransitionAsync(runId, to, error: reason));
+        }
+        catch (InvalidRunTransitionException e)
+        {
+            return new(RunChangeOutcome.NotAllowed, await runs.GetAsync(runId), e.Message);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Sensorium.Web.Features.Runs.Scheduling;
+
+namespace Sensorium.Web.Features.Runs;
+
+public static class RunsSetup
+{
+    /// <summary>The run queue: lifecycle, fair dispatcher, progress recorder, and the launcher seam.</summary>
+    public static IServiceCollection AddRunQueue(this IServiceCollection services)
+    {
+        services.TryAddSingleton<IRunLauncher, NoRunLauncher>(); // the real one is registered before this call
+        services.AddSingleton<QueueSignal>();
+        services.AddSingleton<RunLifecycle>();
+        services.AddSingleton<RunProgressRecorder>();
+        services.AddSingleton<RunSubmissionValidator>();
+        services.AddSingleton<RunQueue>();
+        services.AddSingleton<RunDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<RunDispatcher>());
+        services.ConfigureHttpJsonOptions(options =>
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        return services;
+    }
+}

@@ -1,0 +1,43 @@
+using Sensorium.Storage.Runs;
+
+namespace Sensorium.Web.Features.Runs.Scheduling;
+
+/// <summary>
+/// Starts and stops the worker process of a run: the seam between the queue and the <c>sensorium</c> CLI.
+/// <para>
+/// The real launcher (to come with the trainer) starts <c>sensorium train</c> for the run on <see cref="Run.Device"/>,
+/// reads the worker's progress and hands it to <see cref="RunProgressRecorder"/> (batches, epochs, checkpoint, and
+/// finally <see cref="RunProgressRecorder.FinishAsync"/>), which stores it, publishes the live events and frees the
+/// slot. Register it with <c>services.AddSingleton&lt;IRunLauncher, YourLauncher&gt;()</c> before
+/// <c>AddRunQueue()</c>; until then <see cref="NoRunLauncher"/> keeps queued runs waiting.
+/// </para>
+/// </summary>
+public interface IRunLauncher
+{
+    /// <summary>False while no worker can be launched: the dispatcher then starts nothing.</summary>
+    bool IsAvailable { get; }
+
+    /// <summary>
+    /// Launches the worker of <paramref name="run"/>, which the dispatcher has just moved to running on
+    /// <see cref="Run.Device"/>. Returns the worker's process id once it has started; throws if it could not start
+    /// (the run then fails with the exception's message). Must not wait for the training to finish.
+    /// </summary>
+    Task<int> LaunchAsync(Run run, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stops the worker of a running run (the user cancelled it). Returns when the process is gone or was not
+    /// running. The caller marks the run cancelled; a late <see cref="RunProgressRecorder.FinishAsync"/> is ignored.
+    /// </summary>
+    Task StopAsync(long runId, CancellationToken cancellationToken);
+}
+
+/// <summary>The launcher of a build without a trainer: launches nothing, so queued runs stay queued.</summary>
+public sealed class NoRunLauncher : IRunLauncher
+{
+    public bool IsAvailable => false;
+
+    public Task<int> LaunchAsync(Run run, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("No run launcher is configured in this build.");
+
+    public Task StopAsync(long runId, CancellationToken cancellationToken) => Task.CompletedTask;
+}

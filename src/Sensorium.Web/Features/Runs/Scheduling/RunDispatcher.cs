@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Options;
+using Sensorium.Storage.Runs;
+using Sensorium.Web.Hosting;
+
+namespace Sensorium.Web.Features.Runs.Scheduling;
+
+/// <summary>
+/// Starts queued runs when device slots are free: asks <see cref="FairScheduler"/> which, moves each to running and
+/// hands it to the <see cref="IRunLauncher"/>. Wakes on <see cref="QueueSignal"/> and polls as a safety net.
+/// Does nothing while the launcher is not available.
+/// </summary>
+public sealed class RunDispatcher(
+    RunStore runs, RunLifecycle lifecycle, IRunLauncher launcher, QueueSignal signal,
+    IOptions<WorkbenchOptions> options, ILogger<RunDispatcher> logger) : BackgroundService
+{
+    static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(15);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!launcher.IsAvailable)
+        {
+            logger.LogWarning("No run launcher is configured: queued runs will wait.");
+            return;
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var pause = PollInterval;
+            try
+            {
+                await DispatchAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Dispatching queued runs failed; trying again shortly.");
+                pause = TimeSpan.FromSeconds(1);
+            }
+            try
+            {
+                await signal.WaitAsync(pause, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>One scheduling pass. Returns the runs whose workers were launched.</summary>
+    public async Task<IReadOnlyList<Run>> DispatchAsync(CancellationToken cancellationToken)
+    {
+        var active = await runs.ListActiveAsync();
+        var plan = FairScheduler.Plan(
+            options.Value.Devices.Select(d => new DeviceSlots(d.Name, d.Slots)).ToList(),
+            active.Where(r => r.Status == RunStatus.Queued)
+                .Select(r => new QueuedRun(r.Id, r.TeamId, r.CreatedAt, r.RequestedDevice)).ToList(),
+            active.Where(r => r.Status == RunStatus.Running)
+                .Select(r => new RunningRun(r.Id, r.TeamId, r.Device ?? "")).ToList());
+
+        var launched = new List<Run>();
+        foreach (var start in plan)
+        {
+            Run run;
+            try
+            {
+                run = await lifecycle.TransitionAsync(start.RunId, RunStatus.Running, device: start.Device);
+            }
+            catch (InvalidRunTransitionException)
+            {
+                continue; // cancelled since we read the queue
+            }
+            try
+            {
+                var pid = await launcher.LaunchAsync(run, cancellationToken);
+                await runs.SetPidAsync(run.Id, pid);
+                launched.Add(run with { Pid = pid });
+                logger.LogInformation("Run {RunId} started on {Device} (pid {Pid}).", run.Id, start.Device, pid);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "The worker of run {RunId} could not start.", run.Id);
+                await lifecycle.TransitionAsync(run.Id, RunStatus.Failed, error: $"The worker could not start: {e.Message}");
+            }
+        }
+        return launched;
+    }
+}

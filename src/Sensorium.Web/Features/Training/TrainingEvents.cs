@@ -1,0 +1,30 @@
+using Sensorium.Storage.Runs;
+
+namespace Sensorium.Web.Features.Training;
+
+// The live events of a run. They flow one way: worker → RunProgressRecorder / RunLifecycle → TrainingNotifications
+// → Blazor components (in process) and TrainingHub groups (SignalR clients). Names match the hub's client methods.
+
+/// <summary>Something that happened to one run of one team.</summary>
+public interface ITrainingEvent
+{
+    long RunId { get; }
+    long TeamId { get; }
+}
+
+/// <summary>A run changed status (queued, running on <see cref="Device"/>, finished, ...).</summary>
+public sealed record RunStatusChanged(
+    long RunId, long TeamId, RunStatus Status, string? Device, string? Error, DateTimeOffset At) : ITrainingEvent;
+
+/// <summary>
+/// Training progress within an epoch, throttled before it is published (a few per second per run at most).
+/// <see cref="Progress"/> is the fraction of the whole training, 0..1.
+/// </summary>
+public sealed record BatchProgress(
+    long RunId, long TeamId, int Epoch, int Batch, int BatchesPerEpoch, double Loss, double Progress) : ITrainingEvent;
+
+/// <summary>An epoch finished and was validated. Correlations are single-trial validation correlations.</summary>
+public sealed record EpochCompleted(
+    long RunId, long TeamId, int Epoch, double TrainLoss, double? ValidationCorrelation,
+    IReadOnlyDictionary<string, double> PerMouseCorrelation, double LearningRate, double EpochSeconds,
+    double? BestScore) : ITrainingEvent;

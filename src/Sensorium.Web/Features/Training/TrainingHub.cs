@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Sensorium.Storage.Runs;
+using Sensorium.Web.Features.Accounts;
+
+namespace Sensorium.Web.Features.Training;
+
+/// <summary>The methods a hub client receives; payloads are the records in TrainingEvents.cs.</summary>
+public interface ITrainingClient
+{
+    Task RunStatusChanged(RunStatusChanged message);
+    Task BatchProgress(BatchProgress message);
+    Task EpochCompleted(EpochCompleted message);
+}
+
+/// <summary>
+/// Live run events at <c>/hubs/training</c>. A connection joins its team's group (status changes of the team's
+/// runs) on connect, and a run's group (all its events) by calling <see cref="JoinRun"/> for a run its team owns.
+/// </summary>
+[Authorize(Policy = WorkbenchPolicies.TeamMember)]
+public sealed class TrainingHub(RunStore runs) : Hub<ITrainingClient>
+{
+    public const string Path = "/hubs/training";
+
+    public static string RunGroup(long runId) => $"run-{runId}";
+    public static string TeamGroup(long teamId) => $"team-{teamId}";
+
+    public override async Task OnConnectedAsync()
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, TeamGroup(Context.User!.GetRequiredTeamId()));
+        await base.OnConnectedAsync();
+    }
+
+    /// <summary>Subscribes this connection to a run's events. Another team's run reads as not found.</summary>
+    public async Task JoinRun(long runId)
+    {
+        var run = await runs.GetAsync(runId);
+        if (run is null || run.TeamId != Context.User!.GetRequiredTeamId())
+            throw new HubException($"Run {runId} was not found.");
+        await Groups.AddToGroupAsync(Context.ConnectionId, RunGroup(runId));
+    }
+
+    public Task LeaveRun(long runId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, RunGroup(runId));
+}

@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.SignalR;
+
+namespace Sensorium.Web.Features.Training;
+
+/// <summary>Forwards <see cref="TrainingNotifications"/> to the hub's run and team groups.</summary>
+public sealed class TrainingHubRelay(TrainingNotifications notifications, IHubContext<TrainingHub, ITrainingClient> hub)
+    : IHostedService
+{
+    IDisposable? subscription;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        subscription = notifications.Subscribe(RelayAsync);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        subscription?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    Task RelayAsync(ITrainingEvent trainingEvent)
+    {
+        var run = hub.Clients.Group(TrainingHub.RunGroup(trainingEvent.RunId));
+        return trainingEvent switch
+        {
+            RunStatusChanged e => hub.Clients.Groups(TrainingHub.RunGroup(e.RunId), TrainingHub.TeamGroup(e.TeamId)).RunStatusChanged(e),
+            BatchProgress e => run.BatchProgress(e),
+            EpochCompleted e => run.EpochCompleted(e),
+            _ => Task.CompletedTask,
+        };
+    }
+}

@@ -1,0 +1,39 @@
+namespace Sensorium.Web.Hosting;
+
+/// <summary>
+/// Deployment settings, section <c>Workbench</c> of appsettings.json (override the ASP.NET way, e.g. the
+/// environment variable <c>Workbench__DataDirectory</c>). Run hyperparameters are not here: they are run data.
+/// Relative paths resolve against the content root; after start-up every path here is absolute.
+/// </summary>
+public sealed class WorkbenchOptions
+{
+    public const string Section = "Workbench";
+
+    /// <summary>Where all state lives: the SQLite file, artifacts (checkpoints, submissions, logs).</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Devices runs are scheduled on, each with how many runs it takes at once. At least one.</summary>
+    public List<DeviceOptions> Devices { get; set; } = [];
+
+    /// <summary>Datasets may only be registered inside this folder. Default: <c>&lt;DataDirectory&gt;/datasets</c>.</summary>
+    public string? DatasetRoot { get; set; }
+
+    /// <summary>Largest accepted upload (datasets, checkpoints), in bytes.</summary>
+    public long MaxUploadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>Largest accepted run spec JSON, in bytes.</summary>
+    public int MaxSpecBytes { get; set; } = 64 * 1024;
+
+    /// <summary>How many runs one team may have waiting at once.</summary>
+    public int MaxQueuedRunsPerTeam { get; set; } = 20;
+
+    public string DatabasePath => Path.Combine(DataDirectory, "workbench.db");
+    public string ArtifactsDirectory => Path.Combine(DataDirectory, "artifacts");
+}
+
+/// <summary>A device such as <c>cpu</c> or <c>cuda:0</c>, and how many runs it takes at once.</summary>
+public sealed class DeviceOptions
+{
+    public string Name { get; set; } = "";
+    public int Slots { get; set; } = 1;
+}

@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace Sensorium.Web.Hosting;
+
+public static class WorkbenchOptionsSetup
+{
+    /// <summary>Binds <see cref="WorkbenchOptions"/>, makes its paths absolute and validates it at start.</summary>
+    public static IServiceCollection AddWorkbenchOptions(this IServiceCollection services)
+    {
+        services.AddOptions<WorkbenchOptions>()
+            .BindConfiguration(WorkbenchOptions.Section)
+            .PostConfigure<IHostEnvironment>((options, environment) =>
+            {
+                options.DataDirectory = Path.GetFullPath(options.DataDirectory, environment.ContentRootPath);
+                options.DatasetRoot = Path.GetFullPath(
+                    options.DatasetRoot ?? Path.Combine(options.DataDirectory, "datasets"), environment.ContentRootPath);
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WorkbenchOptions>, WorkbenchOptionsValidator>();
+
+        // No request body may exceed the upload limit (uploads are the largest bodies the workbench takes).
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<WorkbenchOptions>>((kestrel, workbench) =>
+            kestrel.Limits.MaxRequestBodySize = workbench.Value.MaxUploadBytes);
+        services.AddOptions<FormOptions>().Configure<IOptions<WorkbenchOptions>>((form, workbench) =>
+            form.MultipartBodyLengthLimit = workbench.Value.MaxUploadBytes);
+        return services;
+    }
+}
+
+sealed class WorkbenchOptionsValidator : IValidateOptions<WorkbenchOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WorkbenchOptions options)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDirectory)) errors.Add("Workbench:DataDirectory is required.");
+        if (options.Devices.Count == 0)
+            errors.Add("Workbench:Devices needs at least one device, e.g. [{ \"Name\": \"cpu\", \"Slots\": 1 }].");
+        foreach (var device in options.Devices)
+        {
+            if (string.IsNullOrWhiteSpace(device.Name)) errors.Add("Every Workbench:Devices entry needs a Name.");
+            if (device.Slots is < 1 or > 64) errors.Add($"Workbench:Devices '{device.Name}' needs 1 to 64 Slots.");
+        }
+        foreach (var duplicate in options.Devices.GroupBy(d => d.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+            errors.Add($"Workbench:Devices names device '{duplicate.Key}' twice.");
+        if (options.MaxUploadBytes < 1) errors.Add("Workbench:MaxUploadBytes must be positive.");
+        if (options.MaxSpecBytes is < 2 or > 16 * 1024 * 1024) errors.Add("Workbench:MaxSpecBytes must be 2 bytes to 16 MiB.");
+        if (options.MaxQueuedRunsPerTeam < 1) errors.Add("Workbench:MaxQueuedRunsPerTeam must be positive.");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Options;
+using Sensorium.Storage;
+using Sensorium.Storage.Accounts;
+using Sensorium.Web.Features.Accounts;
+using Sensorium.Web.Features.Runs.Scheduling;
+
+namespace Sensorium.Web.Hosting;
+
+public static class WorkbenchStartup
+{
+    /// <summary>
+    /// Before serving: creates the data folders, migrates the database, creates the first accounts on a fresh
+    /// database, and marks runs left running by a previous server as interrupted.
+    /// </summary>
+    public static async Task InitializeWorkbenchAsync(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<WorkbenchOptions>>().Value; // validates them
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sensorium.Web.Startup");
+        Directory.CreateDirectory(options.DataDirectory);
+        Directory.CreateDirectory(options.ArtifactsDirectory);
+
+        var applied = app.Services.GetRequiredService<Database>().Initialize();
+        app.Lifetime.ApplicationStopped.Register(Database.ClearPools);
+        logger.LogInformation("Data directory {DataDirectory}; applied migrations: {Migrations}.",
+            options.DataDirectory, applied.Count == 0 ? "none" : string.Join(", ", applied));
+
+        await SeedFirstAccountsAsync(app.Services);
+
+        var interrupted = await app.Services.GetRequiredService<RunLifecycle>().InterruptOrphanedRunsAsync();
+        foreach (var run in interrupted)
+            logger.LogWarning("Run {RunId} was left running by the previous server and is now interrupted (worker pid {Pid}).",
+                run.Id, run.Pid);
+    }
+
+    /// <summary>
+    /// On a database without users: an administrator, and a demo team with one member, each with a generated
+    /// password printed once to the console (it is not stored anywhere in clear text, and never printed again).
+    /// </summary>
+    static async Task SeedFirstAccountsAsync(IServiceProvider services)
+    {
+        var users = services.GetRequiredService<UserStore>();
+        if (await users.AnyAsync()) return;
+
+        var accounts = services.GetRequiredService<AccountService>();
+        var adminPassword = AccountService.GeneratePassword();
+        var demoPassword = AccountService.GeneratePassword();
+        await accounts.CreateUserAsync("admin", adminPassword, teamId: null, isAdmin: true);
+        var demoTeam = await services.GetRequiredService<TeamStore>().CreateAsync("demo");
+        await accounts.CreateUserAsync("demo", demoPassword, demoTeam.Id, isAdmin: false);
+
+        Console.WriteLine($"""
+
+            ================ Sensorium Workbench: first start ================
+            Accounts created. The passwords are shown this once only:
+              admin  {adminPassword}   (administrator: teams, users, datasets)
+              demo   {demoPassword}   (member of team "demo")
+            ==================================================================
+
+            """);
+    }
+}

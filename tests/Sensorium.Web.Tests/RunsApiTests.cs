@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Sensorium.Storage.Runs;
+using Sensorium.Web.Features.Runs;
+
+namespace Sensorium.Web.Tests;
+
+public sealed class RunsApiTests : IDisposable
+{
+    readonly WorkbenchApp app = new();
+    public void Dispose() => app.Dispose();
+
+    static async Task<RunResponse> QueueAsync(HttpClient client, string name = "baseline")
+    {
+        var response = await client.PostAsJsonAsync("/api/runs", new { name, spec = new { seed = 42, model = new { layers = 4 } } });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<RunResponse>(WorkbenchApp.Json))!;
+    }
+
+    [Fact]
+    public async Task A_team_queues_reads_lists_and_cancels_its_run()
+    {
+        var (_, member) = await app.CreateTeamAsync("alpha");
+        var client = (await app.SignInAsync(member.UserName)).Http;
+
+        var run = await QueueAsync(client);
+        Assert.Equal(RunStatus.Queued, run.Status);
+        Assert.Equal(42, run.Spec!.Value.GetProperty("seed").GetInt32());
+
+        var read = await client.GetFromJsonAsync<RunResponse>($"/api/runs/{run.Id}", WorkbenchApp.Json);
+        Assert.Equal("baseline", read!.Name);
+        var list = await client.GetFromJsonAsync<RunResponse[]>("/api/runs", WorkbenchApp.Json);
+        Assert.Equal(run.Id, Assert.Single(list!).Id);
+        Assert.Null(list![0].Spec);
+
+        var cancel = await client.PostAsync($"/api/runs/{run.Id}/cancel", null);
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        Assert.Equal(RunStatus.Cancelled, (await cancel.Content.ReadFromJsonAsync<RunResponse>(WorkbenchApp.Json))!.Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync($"/api/runs/{run.Id}/cancel", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Team_A_cannot_see_read_or_cancel_team_Bs_run()
+    {
+        var (_, a) = await app.CreateTeamAsync("alpha");
+        var (_, b) = await app.CreateTeamAsync("beta");
+        var clientA = (await app.SignInAsync(a.UserName)).Http;
+        var clientB = (await app.SignInAsync(b.UserName)).Http;
+        var runOfB = await QueueAsync(clientB);
+
+        Assert.Empty((await clientA.GetFromJsonAsync<RunResponse[]>("/api/runs", WorkbenchApp.Json))!);
+        Assert.Equal(HttpStatusCode.NotFound, (await clientA.GetAsync($"/api/runs/{runOfB.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await clientA.PostAsync($"/api/runs/{runOfB.Id}/cancel", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await clientA.PostAsync($"/api/runs/{runOfB.Id}/resume", null)).StatusCode);
+
+        Assert.Equal(RunStatus.Queued, (await app.Get<RunStore>().GetAsync(runOfB.Id))!.Status);
+    }
+
+    [Fact]
+    public async Task The_run_page_shows_a_teams_own_run_and_not_another_teams()
+    {
+        var (_, a) = await app.CreateTeamAsync("alpha");
+        var (_, b) = await app.CreateTeamAsync("beta");
+        var clientA = (await app.SignInAsync(a.UserName)).Http;
+        var clientB = (await app.SignInAsync(b.UserName)).Http;
+        var runOfB = await QueueAsync(clientB, name: "secret-of-beta");
+
+        var own = await clientB.GetStringAsync($"/runs/{runOfB.Id}");
+        Assert.Contains("secret-of-beta", own);
+        var other = await clientA.GetStringAsync($"/runs/{runOfB.Id}");
+        Assert.Contains("was not found", other);
+        Assert.DoesNotContain("secret-of-beta", other);
+        Assert.DoesNotContain("secret-of-beta", await clientA.GetStringAsync("/runs"));
+        Assert.Contains("secret-of-beta", await clientB.GetStringAsync("/runs"));
+    }
+
+    [Theory]
+    [InlineData("""{"spec":[1,2]}""", "spec")]
+    [InlineData("""{"spec":{}}""", "spec")]
+    [InlineData("""{"name":"x"}""", "spec")]
+    [InlineData("""{"spec":{"seed":1},"device":"tpu"}""", "device")]
+    public async Task Invalid_requests_get_a_validation_problem(string body, string field)
+    {
+        var (_, member) = await app.CreateTeamAsync("alpha");
+        var client = (await app.SignInAsync(member.UserName)).Http;
+        var response = await client.PostAsync("/api/runs", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
+    public async Task An_admin_without_a_team_is_forbidden_from_team_endpoints()
+    {
+        await app.Get<Features.Accounts.AccountService>().CreateUserAsync("root", WorkbenchApp.Password, null, isAdmin: true);
+        var client = (await app.SignInAsync("root")).Http;
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/runs")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_interrupted_run_can_be_resumed()
+    {
+        var (_, member) = await app.CreateTeamAsync("alpha");
+        var client = (await app.SignInAsync(member.UserName)).Http;
+        var run = await QueueAsync(client);
+        var store = app.Get<RunStore>();
+        await store.TransitionAsync(run.Id, RunStatus.Running, "cpu");
+        await store.InterruptAllRunningAsync("restart");
+
+        var resume = await client.PostAsync($"/api/runs/{run.Id}/resume", null);
+        Assert.Equal(HttpStatusCode.OK, resume.StatusCode);
+        Assert.Equal(RunStatus.Queued, (await resume.Content.ReadFromJsonAsync<RunResponse>(WorkbenchApp.Json))!.Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync($"/api/runs/{run.Id}/resume", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_team_cannot_queue_more_than_the_limit()
+    {
+        using var limited = new WorkbenchApp(settings: new Dictionary<string, string> { ["Workbench:MaxQueuedRunsPerTeam"] = "2" });
+        var (_, member) = await limited.CreateTeamAsync("alpha");
+        var client = (await limited.SignInAsync(member.UserName)).Http;
+        await QueueAsync(client);
+        await QueueAsync(client);
+        var third = await client.PostAsJsonAsync("/api/runs", new { spec = new { seed = 3 } });
+        Assert.Equal(HttpStatusCode.BadRequest, third.StatusCode);
+        Assert.True((await third.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("queue", out _));
+    }
+}

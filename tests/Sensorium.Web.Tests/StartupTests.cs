@@ -1,0 +1,74 @@
+using Dapper;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Sensorium.Storage;
+using Sensorium.Storage.Runs;
+using Sensorium.Web.Hosting;
+
+namespace Sensorium.Web.Tests;
+
+public sealed class StartupTests
+{
+    [Fact]
+    public void The_content_root_is_the_repository_root_with_its_web_root()
+    {
+        using var app = new WorkbenchApp();
+        var environment = app.Get<IWebHostEnvironment>();
+        Assert.Equal(Path.TrimEndingDirectorySeparator(WorkbenchPaths.ContentRoot), Path.TrimEndingDirectorySeparator(environment.ContentRootPath));
+        Assert.True(File.Exists(Path.Combine(environment.ContentRootPath, "appsettings.json")));
+        Assert.True(File.Exists(Path.Combine(environment.WebRootPath, "app.css")));
+        Assert.True(File.Exists(Path.Combine(environment.ContentRootPath, "Directory.Packages.props"))); // the repository itself
+    }
+
+    [Fact]
+    public async Task State_lives_under_the_data_directory()
+    {
+        using var app = new WorkbenchApp();
+        await app.CreateClient().GetStringAsync("/account/signin"); // issues an anti-forgery token: needs a key
+        var options = app.Get<IOptions<WorkbenchOptions>>().Value;
+        Assert.Equal(app.DataDirectory, options.DataDirectory);
+        Assert.True(File.Exists(Path.Combine(app.DataDirectory, "workbench.db")));
+        Assert.True(Directory.Exists(Path.Combine(app.DataDirectory, "artifacts")));
+        Assert.Equal(Path.Combine(app.DataDirectory, "datasets"), options.DatasetRoot);
+        Assert.Equal("cpu", Assert.Single(options.Devices).Name);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(app.DataDirectory, "keys"), "key-*.xml"));
+    }
+
+    [Fact]
+    public void Relative_data_directories_resolve_against_the_content_root()
+    {
+        var options = new WorkbenchOptions { DataDirectory = "data/x" };
+        using var app = new WorkbenchApp();
+        var post = app.Get<IEnumerable<IPostConfigureOptions<WorkbenchOptions>>>();
+        foreach (var p in post) p.PostConfigure(Options.DefaultName, options);
+        Assert.Equal(Path.Combine(WorkbenchPaths.ContentRoot, "data", "x"), options.DataDirectory);
+    }
+
+    [Fact]
+    public void Invalid_options_stop_the_start()
+    {
+        using var app = new WorkbenchApp(settings: new Dictionary<string, string> { ["Workbench:Devices:0:Slots"] = "0" });
+        var error = Assert.Throws<OptionsValidationException>(() => app.Services);
+        Assert.Contains("Slots", error.Message);
+    }
+
+    [Fact]
+    public async Task Runs_left_running_by_a_previous_server_are_interrupted_and_accounts_are_not_recreated()
+    {
+        using var first = new WorkbenchApp();
+        var (team, member) = await first.CreateTeamAsync("alpha");
+        var store = first.Get<RunStore>();
+        var run = await store.CreateAsync(new NewRun(team.Id, member.Id, "r", "{\"seed\":1}", null));
+        await store.TransitionAsync(run.Id, RunStatus.Running, "cpu");
+        var users = first.Get<Storage.Accounts.UserStore>();
+        var before = (await users.ListAsync()).Count;
+        await first.Get<IHost>().StopAsync();
+
+        using var second = new WorkbenchApp(dataDirectory: first.DataDirectory);
+        var interrupted = (await second.Get<RunStore>().GetAsync(run.Id))!;
+        Assert.Equal(RunStatus.Interrupted, interrupted.Status);
+        Assert.NotNull(interrupted.Error);
+        Assert.Equal(before, (await second.Get<Storage.Accounts.UserStore>().ListAsync()).Count);
+    }
+}
