@@ -77,15 +77,16 @@ public sealed class ChartScale
         var ticks = new List<(double, string)>();
         if (Log)
         {
-            int first = (int)Math.Ceiling(Min - 1e-9), last = (int)Math.Floor(Max + 1e-9);
-            if (last - first < 1) // less than a decade: linear ticks in data units
-            {
-                foreach (var t in Nice(Math.Pow(10, Min), Math.Pow(10, Max), target, out _))
-                    ticks.Add((Map(t), t.ToString("G3", CultureInfo.InvariantCulture)));
-                return ticks;
-            }
-            int every = Math.Max(1, (last - first + 1 + target - 1) / target);
-            for (int e = first; e <= last; e += every) ticks.Add((from + (e - Min) / (Max - Min) * (to - from), Decade(e)));
+            int first = (int)Math.Floor(Min), last = (int)Math.Ceiling(Max);
+            // Over a few decades, ticks at the decades (every k-th when many); within one or two, at 1, 2 and 5 × 10^e.
+            double[] mantissas = last - first <= 2 ? [1, 2, 5] : [1];
+            int every = Math.Max(1, (last - first + target - 1) / target);
+            for (int e = first; e <= last; e += every)
+                foreach (var m in mantissas)
+                {
+                    double v = Math.Log10(m) + e;
+                    if (v >= Min - 1e-9 && v <= Max + 1e-9) ticks.Add((from + (v - Min) / (Max - Min) * (to - from), LogLabel(m * Math.Pow(10, e))));
+                }
             return ticks;
         }
         var values = Nice(Min, Max, target, out double step);
@@ -101,27 +102,27 @@ public sealed class ChartScale
         double fraction = raw / magnitude;
         step = (fraction < 1.5 ? 1 : fraction < 3 ? 2 : fraction < 7 ? 5 : 10) * magnitude;
         var list = new List<double>();
-        for (double t = Math.Ceiling(min / step - 1e-9) * step; t <= max + step * 1e-9; t += step)
+        double start = Math.Ceiling(min / step - 1e-9);
+        for (int k = 0; (start + k) * step <= max + step * 1e-9 && k < 100; k++)
+        {
+            double t = (start + k) * step;
             list.Add(Math.Abs(t) < step * 1e-9 ? 0 : t);
+        }
         return list;
     }
 
     /// <summary>A tick label with as many decimals as the step needs (1e4 and up in thousands: "12k").</summary>
     public static string Format(double value, double step)
     {
-        if (Math.Abs(value) >= 10_000 && step >= 1000) return (value / 1000).ToString("0.#", CultureInfo.InvariantCulture) + "k";
+        if (step >= 1000) return value == 0 ? "0" : (value / 1000).ToString("0.#", CultureInfo.InvariantCulture) + "k";
         int decimals = Math.Clamp(-(int)Math.Floor(Math.Log10(step) + 1e-9), 0, 6);
         return value.ToString("F" + decimals, CultureInfo.InvariantCulture);
     }
 
-    static string Decade(int e) => e switch
-    {
-        0 => "1",
-        1 => "10",
-        -1 => "0.1",
-        -2 => "0.01",
-        _ => "1e" + e.ToString(CultureInfo.InvariantCulture),
-    };
+    /// <summary>1e-3, 0.05, 2, 300, 1e4: plain between 0.01 and 10^4, otherwise in e-notation.</summary>
+    static string LogLabel(double v) => v is >= 0.01 and < 1e4
+        ? v.ToString("G3", CultureInfo.InvariantCulture)
+        : v.ToString("0.#e0", CultureInfo.InvariantCulture);
 
     /// <summary>Domain of values with a margin, widened when empty or flat.</summary>
     public static (double Min, double Max) Domain(IEnumerable<double> values, double pad = 0.05, bool log = false)
