@@ -79,7 +79,7 @@ public sealed class ChartScale
         {
             int first = (int)Math.Floor(Min), last = (int)Math.Ceiling(Max);
             // Over a few decades, ticks at the decades (every k-th when many); within one or two, at 1, 2 and 5 × 10^e.
-            double[] mantissas = last - first <= 2 ? [1, 2, 5] : [1];
+            double[] mantissas = Max - Min <= 2.5 ? [1, 2, 5] : [1];
             int every = Math.Max(1, (last - first + target - 1) / target);
             for (int e = first; e <= last; e += every)
                 foreach (var m in mantissas)
