@@ -70,6 +70,9 @@ public sealed class CompareTests
         Assert.Contains("data-key=\"model.layers\"", html);
         Assert.Contains("spec-diff-differs", html);
         Assert.Contains("Mean validation correlation", html);
+        var stylesheet = System.Text.RegularExpressions.Regex.Match(html, "href=\"(charts[^\"]*\\.css)\"").Groups[1].Value;
+        Assert.NotEmpty(stylesheet);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/" + stylesheet)).StatusCode);
 
         var beta_ = (await app.SignInAsync(b.UserName)).Http;
         var theirs = await (await beta_.GetAsync($"/compare?runs={first.Id}")).Content.ReadAsStringAsync();
