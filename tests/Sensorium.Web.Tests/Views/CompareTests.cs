@@ -1,4 +1,11 @@
 using System.Net;
+using System.Security.Claims;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+using Sensorium.Web.Features.Accounts;
+using Sensorium.Web.Features.Runs;
+using Sensorium.Web.Features.Training;
 using Sensorium.Storage.Runs;
 using Sensorium.Web.Features.Compare;
 using Sensorium.Web.Features.Runs.Scheduling;
@@ -78,5 +85,35 @@ public sealed class CompareTests
         var theirs = await (await beta_.GetAsync($"/compare?runs={first.Id}")).Content.ReadAsStringAsync();
         Assert.DoesNotContain("alpha-sota", theirs);
         Assert.Contains($"Not found: #{first.Id}", theirs);
+    }
+}
+
+public sealed class RunsPickerTests
+{
+    [Fact]
+    public async Task Runs_selected_in_the_list_open_the_compare_view()
+    {
+        using var app = new WorkbenchApp();
+        var (alpha, a) = await app.CreateTeamAsync("alpha");
+        var store = app.Get<RunStore>();
+        var one = await store.CreateAsync(new NewRun(alpha.Id, a.Id, "first", "{\"seed\":1}", null));
+        var two = await store.CreateAsync(new NewRun(alpha.Id, a.Id, "second", "{\"seed\":2}", null));
+
+        await using var context = new BunitContext();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.Services.AddSingleton(app.Get<RunQueue>());
+        context.Services.AddSingleton(app.Get<TrainingNotifications>());
+        context.AddAuthorization().SetAuthorized(a.UserName)
+            .SetClaims(new Claim(ClaimTypes.NameIdentifier, a.Id.ToString()), new Claim(WorkbenchClaims.TeamId, alpha.Id.ToString()));
+
+        var cut = context.Render<RunsPage>();
+        cut.WaitForAssertion(() => Assert.Contains("second", cut.Markup));
+        var boxes = cut.FindAll("tbody input[type=checkbox]");
+        Assert.Equal(2, boxes.Count);
+        boxes[0].Change(true);
+        cut.FindAll("tbody input[type=checkbox]")[1].Change(true);
+        cut.WaitForAssertion(() => Assert.Contains("Compare 2 selected", cut.Find(".compare-selected").TextContent));
+        Assert.Equal($"/compare?runs={one.Id},{two.Id}", cut.Find("a.compare-selected").GetAttribute("href"));
     }
 }
