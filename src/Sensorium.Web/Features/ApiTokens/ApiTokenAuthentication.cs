@@ -18,7 +18,7 @@ public sealed class ApiTokenAuthenticationHandler(
     ApiTokenStore tokens, TeamStore teams)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string Scheme = "ApiToken";
+    public const string SchemeName = "ApiToken";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -33,8 +33,8 @@ public sealed class ApiTokenAuthenticationHandler(
             new Claim(WorkbenchClaims.TeamId, row.TeamId.ToString()),
             new Claim(WorkbenchClaims.TeamName, team?.Name ?? ""),
             new Claim("sensorium:token_id", row.Id.ToString()),
-        ], Scheme);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme));
+        ], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -63,11 +63,11 @@ public static class ApiTokensSetup
     public static IServiceCollection AddApiTokens(this IServiceCollection services)
     {
         services.AddAuthentication()
-            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.Scheme, null)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddPolicyScheme(Selector, "Cookie or API token", options => options.ForwardDefaultSelector = context =>
                 ApiTokenAuthenticationHandler.BearerToken(context.Request) is null
                     ? CookieAuthenticationDefaults.AuthenticationScheme
-                    : ApiTokenAuthenticationHandler.Scheme);
+                    : ApiTokenAuthenticationHandler.SchemeName);
         services.PostConfigure<AuthenticationOptions>(options =>
         {
             options.DefaultScheme = Selector;

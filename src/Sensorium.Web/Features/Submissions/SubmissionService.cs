@@ -2,7 +2,10 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Sensorium.Data;
 using Sensorium.Data.Submissions;
+using System.Security.Claims;
+using Sensorium.Storage.Accounts;
 using Sensorium.Storage.Submissions;
+using Sensorium.Web.Features.Accounts;
 using Sensorium.Web.Hosting;
 
 namespace Sensorium.Web.Features.Submissions;
@@ -13,12 +16,28 @@ namespace Sensorium.Web.Features.Submissions;
 /// may see: live-test scores are public at once; final-test scores only for administrators until a track is revealed.
 /// </summary>
 public sealed class SubmissionService(
-    SubmissionStore store, GroundTruthSource truths, SubmissionNotifications notifications,
+    SubmissionStore store, TeamStore teams, GroundTruthSource truths, SubmissionNotifications notifications,
     IOptions<SubmissionsOptions> options, IOptions<WorkbenchOptions> workbench, TimeProvider time, ILogger<SubmissionService> logger)
 {
     readonly SemaphoreSlim admission = new(1, 1); // limit check and insert as one step
 
+    public const string HostTeamName = "host";
+
     public long MaxUploadBytes => options.Value.MaxUploadBytes;
+
+    /// <summary>
+    /// The team a principal submits for: its own, or for an administrator without a team the team "host" (made on
+    /// first use), which holds the host's baseline entries. Null for anyone else.
+    /// </summary>
+    public async Task<long?> TeamOfAsync(ClaimsPrincipal user)
+    {
+        if (user.GetTeamId() is { } id) return id;
+        if (!user.IsInRole(WorkbenchClaims.AdminRole)) return null;
+        var host = await teams.FindByNameAsync(HostTeamName);
+        if (host is not null) return host.Id;
+        try { return (await teams.CreateAsync(HostTeamName)).Id; }
+        catch (Sensorium.Storage.NameTakenException) { return (await teams.FindByNameAsync(HostTeamName))!.Id; }
+    }
 
     /// <summary>Null when the team may submit this track and tier now; else the refusal with when it may next.</summary>
     public async Task<SubmitResult?> CheckLimitAsync(long teamId, string track, string tier, bool isAdmin)
