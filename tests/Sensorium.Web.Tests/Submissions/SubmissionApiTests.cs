@@ -220,3 +220,51 @@ public sealed class SubmissionApiTests(TinyBenchmark bench)
         Assert.Equal(HttpStatusCode.TooManyRequests, (await UploadAsync(client, Utf8(""))).StatusCode);
     }
 }
+
+/// <summary>`sensorium submission submit` against the app: exit 0 with the JSON result, 1 with the server's message.</summary>
+[Collection("tiny benchmark")]
+public sealed class SubmissionSubmitCommandTests(TinyBenchmark bench) : IDisposable
+{
+    readonly WorkbenchApp app = App(bench);
+    readonly string dir = Directory.CreateTempSubdirectory("sensorium-cli-submit-").FullName;
+    public void Dispose() { app.Dispose(); Directory.Delete(dir, true); }
+
+    (int Code, string Out, string Err) Submit(string file, string token, string tier = "test")
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var command = new Sensorium.Cli.SubmissionSubmitCommand(() => app.Server.CreateHandler());
+        int code = command.Run(Sensorium.Cli.CliArgs.Parse(["--file", file, "--track", "sensorium", "--tier", tier,
+            "--server", app.Server.BaseAddress.ToString(), "--token", token]), output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Submits_with_a_token_and_reports_the_servers_refusals()
+    {
+        var (_, _, token, _) = await TeamWithTokenAsync(app, "alpha");
+        string good = Path.Combine(dir, "submission_file_live_test.csv");
+        File.WriteAllBytes(good, bench.ValidCsv("sensorium", "test"));
+
+        var (code, output, error) = Submit(good, token);
+        Assert.True(code == 0, error + output);
+        var json = JsonDocument.Parse(output).RootElement;
+        Assert.InRange(json.GetProperty("submission").GetProperty("correlationToAverage").GetDouble(), 0, 1);
+
+        (code, _, error) = Submit(good, token); // the daily limit
+        Assert.Equal(1, code);
+        Assert.Contains("next is allowed at", error);
+
+        string bad = Path.Combine(dir, "bad.csv");
+        File.WriteAllText(bad, "trial_indices,image_ids,prediction,neuron_ids\n");
+        (code, output, error) = Submit(bad, token, "final_test");
+        Assert.Equal(1, code);
+        Assert.Contains("bad.csv", error);
+        Assert.Contains("no data rows", error);
+        Assert.Contains("\"errors\"", output);
+
+        (code, _, error) = Submit(good, "swb_not-a-token", "final_test");
+        Assert.Equal(1, code);
+        Assert.Contains("unknown or revoked", error);
+    }
+}
