@@ -61,8 +61,11 @@ public sealed class SubmissionApiTests(TinyBenchmark bench)
         Assert.Equal(csv, await file.Content.ReadAsByteArrayAsync());
         Assert.Equal("submission_file_live_test.csv", file.Content.Headers.ContentDisposition!.FileName!.Trim('"'));
 
-        // Another team may not download it (reads as not found).
+        // Another team may not download it (reads as not found); an administrator may.
         Assert.Equal(HttpStatusCode.NotFound, (await beta.GetAsync($"/api/submissions/{mine.Id}/file")).StatusCode);
+        await app.Get<AccountService>().CreateUserAsync("host-admin", WorkbenchApp.Password, teamId: null, isAdmin: true);
+        var admin = (await app.SignInAsync("host-admin")).Http;
+        Assert.Equal(csv, await admin.GetByteArrayAsync($"/api/submissions/{mine.Id}/file"));
     }
 
     [Fact]

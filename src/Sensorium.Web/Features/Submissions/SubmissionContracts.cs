@@ -62,7 +62,9 @@ public sealed record ReportResponse(bool Valid, int Rows, int Neurons, bool Stop
 public enum SubmitOutcome { Scored, Invalid, Refused }
 
 /// <summary>What became of a submission: scored (stored), invalid (the report says why), or refused (the message says why, e.g. the daily limit).</summary>
-public sealed record SubmitResult(SubmitOutcome Outcome, Submission? Submission, ValidationReport? Report, string? Message, DateTimeOffset? NextAllowedAt = null);
+/// <param name="ScoresVisible">Whether the submitter may see the scores now (not for an unrevealed final test).</param>
+public sealed record SubmitResult(SubmitOutcome Outcome, Submission? Submission, ValidationReport? Report, string? Message,
+    DateTimeOffset? NextAllowedAt = null, bool ScoresVisible = false);
 
 /// <summary>Who submits what.</summary>
 /// <param name="IsAdmin">The host: its entries are baselines, marked and not ranked, and not limited per day.</param>

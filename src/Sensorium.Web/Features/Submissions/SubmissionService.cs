@@ -145,8 +145,9 @@ public sealed class SubmissionService(
         {
             admission.Release();
         }
-        await notifications.PublishAsync(stored, await store.IsFinalRevealedAsync(stored.Track));
-        return new SubmitResult(SubmitOutcome.Scored, stored, score.Report, null);
+        bool revealed = await store.IsFinalRevealedAsync(stored.Track);
+        await notifications.PublishAsync(stored, revealed);
+        return new SubmitResult(SubmitOutcome.Scored, stored, score.Report, null, ScoresVisible: ScoresVisible(stored, request.IsAdmin, revealed));
     }
 
     /// <summary>Live-test scores always; final-test scores to administrators, and to everyone once the track is revealed.</summary>

@@ -74,7 +74,7 @@ public static class SubmissionsApi
             var result = bytes is null
                 ? SubmissionService.OverLimit(submit.FileName, service.MaxUploadBytes)
                 : await service.SubmitStagedAsync(submit, staged, cancel);
-            return ToResult(result, user.IsInRole(WorkbenchClaims.AdminRole));
+            return ToResult(result);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -90,11 +90,11 @@ public static class SubmissionsApi
         }
     }
 
-    static IResult ToResult(SubmitResult result, bool isAdmin) => result.Outcome switch
+    static IResult ToResult(SubmitResult result) => result.Outcome switch
     {
         SubmitOutcome.Scored => TypedResults.Created($"/api/submissions/{result.Submission!.Id}", new
         {
-            submission = SubmissionResponse.From(result.Submission, SubmissionService.ScoresVisible(result.Submission, isAdmin, revealed: false)),
+            submission = SubmissionResponse.From(result.Submission, result.ScoresVisible),
             report = ReportResponse.From(result.Report!),
         }),
         SubmitOutcome.Invalid => TypedResults.UnprocessableEntity(new
