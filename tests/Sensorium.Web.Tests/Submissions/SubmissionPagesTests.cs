@@ -106,3 +106,30 @@ public sealed class SubmissionPagesTests(TinyBenchmark bench)
         Assert.StartsWith("imported CSV", app.Get<GroundTruthSource>().Describe("sensorium", "test"));
     }
 }
+
+/// <summary>The benchmark admin page reveals a track's final-test scores.</summary>
+[Collection("tiny benchmark")]
+public sealed class SubmissionsAdminPageTests(TinyBenchmark bench)
+{
+    [Fact]
+    public async Task Admin_reveals_one_tracks_final_scores()
+    {
+        using var app = App(bench);
+        var admin = await app.Get<AccountService>().CreateUserAsync("host-admin", WorkbenchApp.Password, teamId: null, isAdmin: true);
+        await using var context = new BunitContext();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.Services.AddSingleton(app.Get<SubmissionService>());
+        context.Services.AddSingleton(app.Get<GroundTruthSource>());
+        context.AddAuthorization().SetAuthorized("host-admin").SetRoles(WorkbenchClaims.AdminRole)
+            .SetClaims(new Claim(ClaimTypes.NameIdentifier, admin.Id.ToString()));
+
+        var cut = context.Render<SubmissionsAdminPage>();
+        Assert.Contains("host copy", cut.Find("[data-testid=admin-track-sensorium]").TextContent);
+        cut.Find("[data-testid=reveal-sensorium-plus]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("revealed", cut.Find("[data-testid=admin-track-sensorium-plus]").TextContent));
+        Assert.Empty(cut.FindAll("[data-testid=reveal-sensorium-plus]"));
+        Assert.NotEmpty(cut.FindAll("[data-testid=reveal-sensorium]"));
+        Assert.Equal(["sensorium+"], await app.Get<SubmissionService>().RevealedAsync());
+    }
+}
