@@ -37,6 +37,7 @@ public static class CommandLine
         new BenchLoadCommand(),
         new SubmissionValidateCommand(),
         new SubmissionScoreCommand(),
+        new SubmissionSubmitCommand(),
         new BenchScoreCommand(),
     }.OrderByDescending(c => c.Name.Split(' ').Length).ToArray();
 

@@ -2,7 +2,9 @@ using MudBlazor.Services;
 using Sensorium.Web.Components;
 using Sensorium.Web.Features.Accounts;
 using Sensorium.Web.Features.Datasets;
+using Sensorium.Web.Features.ApiTokens;
 using Sensorium.Web.Features.Runs;
+using Sensorium.Web.Features.Submissions;
 using Sensorium.Web.Features.Training;
 using Sensorium.Web.Hosting;
 
@@ -17,9 +19,11 @@ builder.WebHost.UseStaticWebAssets(); // MudBlazor's _content/ files in every en
 builder.Services.AddWorkbenchOptions();
 builder.Services.AddWorkbenchStorage();
 builder.Services.AddWorkbenchAuthentication();
+builder.Services.AddApiTokens();
 builder.Services.AddRunQueue();
 builder.Services.AddDatasets();
 builder.Services.AddTrainingNotifications();
+builder.Services.AddSubmissions();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
 
@@ -37,6 +41,7 @@ app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
 app.MapRunsApi();
 app.MapTrainingHub();
+app.MapSubmissions();
 
 app.Run();
 
