@@ -33,6 +33,7 @@ public static class CommandLine
         new EvaluateCommand(),
         new InspectCommand(),
         new BenchLoadCommand(),
+        new BenchTrainCommand(),
         new SubmissionValidateCommand(),
         new SubmissionScoreCommand(),
         new BenchScoreCommand(),

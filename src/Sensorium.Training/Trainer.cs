@@ -32,6 +32,7 @@ public static class Trainer
         var problems = spec.Validate();
         if (problems.Count > 0) throw new ArgumentException("Invalid run spec: " + string.Join("; ", problems));
         foreach (var m in mice) m.Check();
+        TorchNative.Initialize(); // before the first torch call (huge pages, an optional other libtorch)
         var clock = Stopwatch.StartNew();
         var ts = spec.Trainer;
         if (ts.Threads > 0) set_num_threads(ts.Threads);
@@ -166,14 +167,7 @@ public static class Trainer
             using (var scope = NewDisposeScope())
             {
                 var index = d.Index(trials);
-                var inputs = d.Inputs(index);              // (B,C,H,W)
-                var targets = d.Responses.index_select(0, index); // (B,N)
-                var pupil = d.Pupil(index);                // (B,2) or null
-                var output = model.call(inputs, d.Mouse.DataKey, pupil); // (B,N)
-                double scale = ts.ScaleLoss ? Math.Sqrt((double)d.Mouse.TrialCount / trials.Length) : 1.0;
-                var loss = poisson.call(output, targets) * scale + (ts.DetachCore
-                    ? model.Readout(d.Mouse.DataKey).Regularizer()
-                    : model.Regularizer(d.Mouse.DataKey));
+                var loss = Objective(model, d, index, trials.Length, poisson, ts.ScaleLoss, ts.DetachCore);
                 loss.backward();
                 double value = loss.item<float>();
                 lossSum += value;
@@ -192,6 +186,24 @@ public static class Trainer
             }
         }
         return lossSum;
+    }
+
+    /// <summary>
+    /// The per-batch training objective (forward only): √(trials/batch)·Σ Poisson(model(inputs), targets) + the core
+    /// (unless <paramref name="detachCore"/>) and readout regularizers. A scalar; the caller calls backward().
+    /// </summary>
+    internal static Tensor Objective(FiringRateEncoder model, DeviceData d, Tensor index, int batch, PoissonLoss poisson,
+        bool scaleLoss, bool detachCore)
+    {
+        var inputs = d.Inputs(index);                      // (B,C,H,W)
+        var targets = d.Responses.index_select(0, index); // (B,N)
+        var pupil = d.Pupil(index);                        // (B,2) or null
+        var output = model.call(inputs, d.Mouse.DataKey, pupil); // (B,N)
+        double scale = scaleLoss ? Math.Sqrt((double)d.Mouse.TrialCount / batch) : 1.0;
+        var loss = poisson.call(output, targets) * scale + (detachCore
+            ? model.Readout(d.Mouse.DataKey).Regularizer()
+            : model.Regularizer(d.Mouse.DataKey));
+        return loss;
     }
 
     /// <summary>Mean validation correlation per mouse, and over all neurons of all mice (the early-stopping objective).</summary>
