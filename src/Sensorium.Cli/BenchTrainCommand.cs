@@ -112,8 +112,16 @@ public sealed class BenchTrainCommand : ICommand
             json.WriteStartArray("stepMs");
             foreach (var t in timings) json.WriteNumberValue(Math.Round(t.TotalMs, 1));
             json.WriteEndArray();
-            json.WriteNumber("evalSamplesPerSecond", Math.Round(evalSamplesPerSecond, 2));
-            json.WriteNumber("evalMsPerBatch", Math.Round(evalMedian, 1));
+            if (evalMs.Count > 0)
+            {
+                json.WriteNumber("evalSamplesPerSecond", Math.Round(evalSamplesPerSecond, 2));
+                json.WriteNumber("evalMsPerBatch", Math.Round(evalMedian, 1));
+            }
+            else
+            {
+                json.WriteNull("evalSamplesPerSecond");
+                json.WriteNull("evalMsPerBatch");
+            }
             json.WriteNumber("lastLoss", timings[^1].Loss);
             json.WriteNumber("peakMB", Math.Round(peak / mb, 1));
             json.WriteStartArray("loadAverage");

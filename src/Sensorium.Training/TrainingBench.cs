@@ -147,7 +147,24 @@ public sealed class TrainingBench : IDisposable
     public IReadOnlyDictionary<string, double> ProfileParts(int reps)
     {
         var times = new Dictionary<string, List<double>>();
-        void Add(string key, double ms) { if (!times.TryGetValue(key, out var l)) times[key] = l = []; l.Add(ms); }
+        var process = Process.GetCurrentProcess();
+        T Measure<T>(string part, Func<T> work)
+        {
+            process.Refresh();
+            var cpu0 = process.TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            var result = work();
+            Sync();
+            double wall = clock.Elapsed.TotalMilliseconds;
+            process.Refresh();
+            double cpu = (process.TotalProcessorTime - cpu0).TotalMilliseconds;
+            foreach (var (k, v) in new[] { (part, wall), (part + ".cpu", cpu) })
+            {
+                if (!times.TryGetValue(k, out var l)) times[k] = l = [];
+                l.Add(v);
+            }
+            return result;
+        }
         string key = data.Mouse.DataKey;
         var readout = model.Readout(key);
         for (int r = 0; r < reps; r++)
@@ -157,28 +174,16 @@ public sealed class TrainingBench : IDisposable
             var index = data.Index(trials);
             var inputs = data.Inputs(index);
             var pupil = data.Pupil(index);
-            var clock = Stopwatch.StartNew();
-            var features = model.Core.call(inputs);
-            Sync();
-            Add("core.forward", clock.Elapsed.TotalMilliseconds);
-            using (var g = ones_like(features)) { clock.Restart(); features.backward([g]); Sync(); Add("core.backward", clock.Elapsed.TotalMilliseconds); }
-
+            var features = Measure("core.forward", () => model.Core.call(inputs));
+            var g = ones_like(features);
+            Measure("core.backward", () => { features.backward([g]); return 0; });
             var detached = features.detach().requires_grad_(true);
             var shift = model.HasShifter ? model.Shifter(key).call(pupil!) : null;
-            clock.Restart();
-            var y = readout.call(detached, shift);
-            Sync();
-            Add("readout.forward", clock.Elapsed.TotalMilliseconds);
-            using (var g = ones_like(y)) { clock.Restart(); y.backward([g]); Sync(); Add("readout.backward", clock.Elapsed.TotalMilliseconds); }
-
-            clock.Restart();
-            var reg = model.Regularizer(key);
-            Sync();
-            Add("regularizers.forward", clock.Elapsed.TotalMilliseconds);
-            clock.Restart();
-            reg.backward();
-            Sync();
-            Add("regularizers.backward", clock.Elapsed.TotalMilliseconds);
+            var y = Measure("readout.forward", () => readout.call(detached, shift));
+            var gy = ones_like(y);
+            Measure("readout.backward", () => { y.backward([gy]); return 0; });
+            var reg = Measure("regularizers.forward", () => model.Regularizer(key));
+            Measure("regularizers.backward", () => { reg.backward(); return 0; });
             optimizer.zero_grad();
         }
         return times.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
