@@ -17,7 +17,9 @@ public sealed class BenchTrainCommand : ICommand
     public string Name => "bench train";
     public string Summary => "time the training step (samples/s, ms/step, forward/backward/optimizer, eval, peak memory; JSON)";
     public string Usage => "usage: sensorium bench train [--neurons 8000] [--batch 128] [--steps 10] [--warmup 2] [--threads N] " +
-                           "[--device auto|cpu|cuda] [--model sota|ln] [--plus] [--eval-steps N] [--profile N] [--seed 42]";
+                           "[--device auto|cpu|cuda] [--model sota|ln] [--plus] [--eval-steps N] [--profile N] [--seed 42] [--baseline]\n" +
+                           "  --baseline: without the speed-ups of the perf branch (NCHW core, (B,N,1,2) readout grid); for huge pages\n" +
+                           "  off as well, run with THP_MEM_ALLOC_ENABLE=0 in the environment.";
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {
@@ -32,6 +34,7 @@ public sealed class BenchTrainCommand : ICommand
         int evalSteps = args.Int("eval-steps", Math.Max(1, steps / 2), 0, 100_000);
         int profile = args.Int("profile", 0, 0, 1000);
         int seed = args.Int("seed", 42, 0, int.MaxValue);
+        bool baseline = args.Flag("baseline");
         args.RejectUnknown();
 
         // Threads: the intra-op count applies to the calling thread (and is the default for new ones); inter-op
@@ -51,6 +54,11 @@ public sealed class BenchTrainCommand : ICommand
         };
         var config = new TrainingBenchConfig(spec, neurons, batch, Trials: Math.Max(1024, 2 * batch), Device: deviceChoice, Seed: (ulong)seed);
         using var bench = new TrainingBench(config);
+        if (baseline)
+        {
+            bench.Model.Core.ChannelsLastOnCpu = false;
+            foreach (string key in bench.Model.DataKeys) bench.Model.Readout(key).NeuronsAlongGridWidth = false;
+        }
 
         for (int i = 0; i < warmup; i++)
         {
@@ -85,7 +93,7 @@ public sealed class BenchTrainCommand : ICommand
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
-            json.WriteString("implementation", "torchsharp");
+            json.WriteString("implementation", baseline ? "torchsharp-baseline" : "torchsharp");
             json.WriteString("model", modelName + (plus ? "+" : ""));
             json.WriteNumber("neurons", neurons);
             json.WriteNumber("batch", batch);
@@ -137,7 +145,7 @@ public sealed class BenchTrainCommand : ICommand
         }
         output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
         error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"torchsharp {modelName}{(plus ? "+" : "")} N={neurons} B={batch} {bench.Device} {get_num_threads()} threads: " +
+            $"{(baseline ? "torchsharp-baseline" : "torchsharp")} {modelName}{(plus ? "+" : "")} N={neurons} B={batch} {bench.Device} {get_num_threads()} threads: " +
             $"train {samplesPerSecond:F1} samples/s, {median:F0} ms/step (fwd {forward:F0}, bwd {backward:F0}, adam {optimizerMs:F0}); " +
             $"eval {evalSamplesPerSecond:F1} samples/s; peak {peak / mb:F0} MB; libtorch {libtorch}; load {string.Join(' ', load)}"));
         return CommandLine.Ok;

@@ -155,9 +155,14 @@ public static class Trainer
         var rng = new Random(unchecked(seed * 1_000_003 + epoch));
         var steps = MiceCycler.Epoch(data.Select(d => d.Mouse.Train).ToList(), ts.BatchSize, rng);
         int stepEvery = data.Count; // one optimizer step per round over the mice
-        double lossSum = 0;
         var clock = Stopwatch.StartNew();
         long samples = 0;
+        // Every batch's trial indices uploaded at once (one host→device copy per epoch, not per batch; all mice share
+        // the device), and the loss summed on the device: a scalar is read back (a sync on CUDA) only for progress.
+        var device = data[0].Device;
+        using var epochIndex = tensor(steps.SelectMany(s => s.Trials).Select(i => (long)i).ToArray(), device: device);
+        using var lossTotal = zeros(1, ScalarType.Float64, device);
+        long offset = 0;
         optimizer.zero_grad();
         for (int b = 0; b < steps.Count; b++)
         {
@@ -166,11 +171,11 @@ public static class Trainer
             var d = data[mouse];
             using (var scope = NewDisposeScope())
             {
-                var index = d.Index(trials);
+                var index = epochIndex.narrow(0, offset, trials.Length);
+                offset += trials.Length;
                 var loss = Objective(model, d, index, trials.Length, poisson, ts.ScaleLoss, ts.DetachCore);
                 loss.backward();
-                double value = loss.item<float>();
-                lossSum += value;
+                using (no_grad()) lossTotal.add_(loss.detach().to(ScalarType.Float64)); // = Σ (double)(float)loss
                 samples += trials.Length;
                 if ((b + 1) % stepEvery == 0)
                 {
@@ -179,13 +184,14 @@ public static class Trainer
                 }
                 if (progress is not null && ((b + 1) % stepEvery == 0 || b == steps.Count - 1))
                 {
+                    double value = loss.item<float>();
                     double rate = samples / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
                     double eta = (steps.Count - b - 1) * clock.Elapsed.TotalSeconds / (b + 1);
                     progress.Report(new BatchProgress(epoch, b + 1, batchesPerEpoch, d.Mouse.DataKey, value, rate, eta));
                 }
             }
         }
-        return lossSum;
+        return lossTotal.item<double>();
     }
 
     /// <summary>
