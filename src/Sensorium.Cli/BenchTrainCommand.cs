@@ -39,7 +39,15 @@ public sealed class BenchTrainCommand : ICommand
 
         // Threads: the intra-op count applies to the calling thread (and is the default for new ones); inter-op
         // threads are not used by this single-threaded step, so one is enough (settable only before any inter-op work).
-        TorchNative.Initialize(); // before the first torch call
+        try
+        {
+            TorchNative.Initialize(); // before the first torch call
+        }
+        catch (InvalidOperationException e)
+        {
+            error.WriteLine($"sensorium bench train: {e.Message}");
+            return CommandLine.InvalidInput;
+        }
         try { set_num_interop_threads(1); } catch (Exception) { /* already initialised: keep */ }
         set_num_threads(threads);
         if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null)
@@ -53,7 +61,17 @@ public sealed class BenchTrainCommand : ICommand
             _ => ModelSpec.LnPlus,
         };
         var config = new TrainingBenchConfig(spec, neurons, batch, Trials: Math.Max(1024, 2 * batch), Device: deviceChoice, Seed: (ulong)seed);
-        using var bench = new TrainingBench(config);
+        TrainingBench bench;
+        try
+        {
+            bench = new TrainingBench(config);
+        }
+        catch (InvalidOperationException e) // e.g. CUDA requested but not available
+        {
+            error.WriteLine($"sensorium bench train: {e.Message}");
+            return CommandLine.InvalidInput;
+        }
+        using var _ = bench;
         if (baseline)
         {
             bench.Model.Core.ChannelsLastOnCpu = false;
@@ -147,7 +165,7 @@ public sealed class BenchTrainCommand : ICommand
         error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{(baseline ? "torchsharp-baseline" : "torchsharp")} {modelName}{(plus ? "+" : "")} N={neurons} B={batch} {bench.Device} {get_num_threads()} threads: " +
             $"train {samplesPerSecond:F1} samples/s, {median:F0} ms/step (fwd {forward:F0}, bwd {backward:F0}, adam {optimizerMs:F0}); " +
-            $"eval {evalSamplesPerSecond:F1} samples/s; peak {peak / mb:F0} MB; libtorch {libtorch}; load {string.Join(' ', load)}"));
+            $"eval {(evalMs.Count > 0 ? $"{evalSamplesPerSecond:F1} samples/s" : "not run")}; peak {peak / mb:F0} MB; libtorch {libtorch}; load {string.Join(' ', load)}"));
         return CommandLine.Ok;
     }
 
