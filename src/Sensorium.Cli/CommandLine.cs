@@ -35,6 +35,7 @@ public static class CommandLine
         new CheckpointImportCommand(),
         new InspectCommand(),
         new BenchLoadCommand(),
+        new BenchTrainCommand(),
         new SubmissionValidateCommand(),
         new SubmissionScoreCommand(),
         new SubmissionSubmitCommand(),
