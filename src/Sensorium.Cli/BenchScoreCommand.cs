@@ -14,7 +14,8 @@ public sealed class BenchScoreCommand : ICommand
     public string Name => "bench score";
     public string Summary => "time submission validate + score on a generated full-size file";
     public string Usage =>
-        "usage: sensorium bench score [--neurons 8000] [--trials 1000] [--images 100] [--seed 1] [--repeat 3] [--keep]";
+        "usage: sensorium bench score [--neurons 8000] [--trials 1000] [--images 100] [--seed 1] [--repeat 3] [--keep]\n" +
+        "  [--python-floats]   write float32 values widened to double (17 digits), as the Python starter kit does";
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {
@@ -24,6 +25,7 @@ public sealed class BenchScoreCommand : ICommand
         int seed = args.Int("seed", 1);
         int repeat = args.Int("repeat", 3, 1, 100);
         bool keep = args.Flag("keep");
+        bool pythonFloats = args.Flag("python-floats");
         args.RejectUnknown();
 
         string dir = Directory.CreateTempSubdirectory("sensorium-bench-").FullName;
@@ -32,9 +34,15 @@ public sealed class BenchScoreCommand : ICommand
             var clock = Stopwatch.StartNew();
             var (truth, predictions) = Generate(trials, neurons, images, seed);
             double generate = clock.Elapsed.TotalSeconds;
+            var process = Process.GetCurrentProcess();
+            var writeCpu = process.TotalProcessorTime;
             clock.Restart();
-            string file = SubmissionWriter.WriteFile(dir, truth.Target, predictions);
+            string file = pythonFloats
+                ? SubmissionWriter.WriteFile(dir, truth.Target, Sensorium.Data.Metrics.SensoriumMetrics.ToDouble(predictions))
+                : SubmissionWriter.WriteFile(dir, truth.Target, predictions);
             double write = clock.Elapsed.TotalSeconds;
+            process.Refresh();
+            double writeCpuS = (process.TotalProcessorTime - writeCpu).TotalSeconds;
             long bytes = new FileInfo(file).Length;
 
             // Wall time, and this process's CPU time (the machine may be shared: CPU time shows the work itself).
@@ -42,7 +50,6 @@ public sealed class BenchScoreCommand : ICommand
             var score = new List<double>();
             var validateCpu = new List<double>();
             var scoreCpu = new List<double>();
-            var process = Process.GetCurrentProcess();
             SubmissionScore? last = null;
             for (int i = 0; i < repeat; i++)
             {
@@ -66,11 +73,13 @@ public sealed class BenchScoreCommand : ICommand
                 ["trials"] = trials,
                 ["neurons"] = neurons,
                 ["images"] = images,
+                ["number_format"] = pythonFloats ? "python float (17 digits)" : "shortest float32",
                 ["file_bytes"] = bytes,
                 ["file"] = keep ? file : Path.GetFileName(file),
                 ["processors"] = Environment.ProcessorCount,
                 ["generate_s"] = Math.Round(generate, 3),
                 ["write_s"] = Math.Round(write, 3),
+                ["write_cpu_s"] = Math.Round(writeCpuS, 3),
                 ["validate_s"] = validate.Select(v => Math.Round(v, 3)).ToArray(),
                 ["score_s"] = score.Select(v => Math.Round(v, 3)).ToArray(),
                 ["validate_cpu_s"] = validateCpu.Select(v => Math.Round(v, 3)).ToArray(),

@@ -35,8 +35,10 @@ public static class CommandLine
         new CheckpointImportCommand(),
         new InspectCommand(),
         new BenchLoadCommand(),
+        new BenchTrainCommand(),
         new SubmissionValidateCommand(),
         new SubmissionScoreCommand(),
+        new SubmissionSubmitCommand(),
         new BenchScoreCommand(),
     }.OrderByDescending(c => c.Name.Split(' ').Length).ToArray();
 

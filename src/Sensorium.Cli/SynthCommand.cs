@@ -10,11 +10,12 @@ public sealed class SynthCommand : ICommand
     public string Name => "synth";
     public string Summary => "generate the synthetic dataset (official layout, known ground truth)";
     public string Usage => """
-        usage: sensorium synth --out DIR [--preset tiny|small|full] [--seed N] [--mice KEY,...] [--no-zip] [--threads N]
+        usage: sensorium synth --out DIR [--preset tiny|small|full] [--seed N] [--mice KEY,...] [--no-zip] [--host-zips] [--threads N]
           --preset   tiny (tests, seconds), small (default; the app's dataset), full (the real trial and neuron counts)
           --seed     dataset seed (default 2022); the same seed gives byte-identical files
           --mice     data keys to write (default: all seven)
           --no-zip   write the folders only, not the release zips
+          --host-zips  also zip the host copy (default: host folders only)
           --threads  worker threads (default: all cores); does not change the files
         Writes the participant copy under DIR, the host copy (true withheld data, oracle) under DIR/host,
         DIR/README.txt and DIR/synthetic.json. Progress goes to stderr, a JSON summary to stdout.
@@ -41,6 +42,7 @@ public sealed class SynthCommand : ICommand
                 throw new UsageException($"--mice takes keys among {string.Join(",", SynthPresets.DataKeys)} (got '{string.Join(",", unknown)}')");
         }
         bool zips = !args.Flag("no-zip");
+        bool hostZips = args.Flag("host-zips");
         int threads = args.Int("threads", 0, 0, 256);
         args.RejectUnknown();
 
@@ -51,6 +53,7 @@ public sealed class SynthCommand : ICommand
             Seed = seed,
             Mice = mice,
             WriteZips = zips,
+            WriteHostZips = hostZips,
             MaxDegreeOfParallelism = threads > 0 ? threads : null,
         };
         var clock = Stopwatch.StartNew();

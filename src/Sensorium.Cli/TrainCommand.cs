@@ -151,7 +151,7 @@ public sealed class TrainCommand : ICommand
             {
                 TrainingStarted s => $"device {s.Device}, {s.Threads} threads, {s.Parameters:N0} parameters, {s.BatchesPerEpoch} batches/epoch; validation before: {Format(s.ValidationBefore)}",
                 BatchProgress b when (now - _lastBatchLine).TotalSeconds >= 1 => $"epoch {b.Epoch} batch {b.Batch}/{b.BatchesPerEpoch} loss {b.Loss:F1} {b.SamplesPerSecond:F0} samples/s, epoch ETA {b.EpochEtaSeconds:F0} s",
-                EpochCompleted c => $"epoch {c.Epoch}: train loss {c.TrainLoss:F1}, validation {Format(c.Validation)} (objective {c.Objective:F4}{(c.Improved ? ", best" : "")}), lr {c.LearningRate:G3}, {c.EpochSeconds:F1} s, ≤{c.EtaSeconds / 60:F0} min left",
+                EpochCompleted c => $"epoch {c.Epoch}: train loss {c.TrainLoss:F1}, validation {Format(c.Validation)} (objective {c.Objective:F4}{(c.Improved ? ", best" : "")}), lr {c.LearningRate:G3}, {c.EpochSeconds:F1} s, ~{c.EtaSeconds / 60:F0} min left if no further improvement",
                 BestRestored r => $"round ended at epoch {r.Epoch}: restored best (epoch {r.BestEpoch}, {r.BestObjective:F4})",
                 TrainingFinished f => $"finished after {f.Epochs} epochs ({f.Reason}): best {f.BestObjective:F4} at epoch {f.BestEpoch}, {f.Seconds:F0} s",
                 _ => null,

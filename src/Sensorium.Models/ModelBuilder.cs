@@ -20,6 +20,7 @@ public static class ModelBuilder
     public static FiringRateEncoder Build(ModelSpec spec, IReadOnlyList<MouseNeurons> mice, Device? device = null,
         ulong seed = 42)
     {
+        TorchNative.Initialize();
         spec.Validate();
         ValidateMice(mice);
         var cpu = CPU;

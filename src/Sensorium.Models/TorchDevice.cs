@@ -9,6 +9,7 @@ public static class TorchDevice
     /// <summary>auto → CUDA if available, else CPU; cuda → CUDA or a clear error when it is not available.</summary>
     public static Device Resolve(string choice)
     {
+        TorchNative.Initialize();
         var normalized = choice.Trim().ToLowerInvariant();
         if (normalized is "auto") return cuda.is_available() ? CUDA : CPU;
         if (normalized is "cpu") return CPU;

@@ -32,6 +32,7 @@ public static class Trainer
         var problems = spec.Validate();
         if (problems.Count > 0) throw new ArgumentException("Invalid run spec: " + string.Join("; ", problems));
         foreach (var m in mice) m.Check();
+        TorchNative.Initialize(); // before the first torch call (huge pages, an optional other libtorch)
         var clock = Stopwatch.StartNew();
         var ts = spec.Trainer;
         if (ts.Threads > 0) set_num_threads(ts.Threads);
@@ -154,9 +155,14 @@ public static class Trainer
         var rng = new Random(unchecked(seed * 1_000_003 + epoch));
         var steps = MiceCycler.Epoch(data.Select(d => d.Mouse.Train).ToList(), ts.BatchSize, rng);
         int stepEvery = data.Count; // one optimizer step per round over the mice
-        double lossSum = 0;
         var clock = Stopwatch.StartNew();
         long samples = 0;
+        // Every batch's trial indices uploaded at once (one host→device copy per epoch, not per batch; all mice share
+        // the device), and the loss summed on the device: a scalar is read back (a sync on CUDA) only for progress.
+        var device = data[0].Device;
+        using var epochIndex = tensor(steps.SelectMany(s => s.Trials).Select(i => (long)i).ToArray(), device: device);
+        using var lossTotal = zeros(1, ScalarType.Float64, device);
+        long offset = 0;
         optimizer.zero_grad();
         for (int b = 0; b < steps.Count; b++)
         {
@@ -165,18 +171,11 @@ public static class Trainer
             var d = data[mouse];
             using (var scope = NewDisposeScope())
             {
-                var index = d.Index(trials);
-                var inputs = d.Inputs(index);              // (B,C,H,W)
-                var targets = d.Responses.index_select(0, index); // (B,N)
-                var pupil = d.Pupil(index);                // (B,2) or null
-                var output = model.call(inputs, d.Mouse.DataKey, pupil); // (B,N)
-                double scale = ts.ScaleLoss ? Math.Sqrt((double)d.Mouse.TrialCount / trials.Length) : 1.0;
-                var loss = poisson.call(output, targets) * scale + (ts.DetachCore
-                    ? model.Readout(d.Mouse.DataKey).Regularizer()
-                    : model.Regularizer(d.Mouse.DataKey));
+                var index = epochIndex.narrow(0, offset, trials.Length);
+                offset += trials.Length;
+                var loss = Objective(model, d, index, trials.Length, poisson, ts.ScaleLoss, ts.DetachCore);
                 loss.backward();
-                double value = loss.item<float>();
-                lossSum += value;
+                using (no_grad()) lossTotal.add_(loss.detach().to(ScalarType.Float64)); // = Σ (double)(float)loss
                 samples += trials.Length;
                 if ((b + 1) % stepEvery == 0)
                 {
@@ -185,13 +184,32 @@ public static class Trainer
                 }
                 if (progress is not null && ((b + 1) % stepEvery == 0 || b == steps.Count - 1))
                 {
+                    double value = loss.item<float>();
                     double rate = samples / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
                     double eta = (steps.Count - b - 1) * clock.Elapsed.TotalSeconds / (b + 1);
                     progress.Report(new BatchProgress(epoch, b + 1, batchesPerEpoch, d.Mouse.DataKey, value, rate, eta));
                 }
             }
         }
-        return lossSum;
+        return lossTotal.item<double>();
+    }
+
+    /// <summary>
+    /// The per-batch training objective (forward only): √(trials/batch)·Σ Poisson(model(inputs), targets) + the core
+    /// (unless <paramref name="detachCore"/>) and readout regularizers. A scalar; the caller calls backward().
+    /// </summary>
+    internal static Tensor Objective(FiringRateEncoder model, DeviceData d, Tensor index, int batch, PoissonLoss poisson,
+        bool scaleLoss, bool detachCore)
+    {
+        var inputs = d.Inputs(index);                      // (B,C,H,W)
+        var targets = d.Responses.index_select(0, index); // (B,N)
+        var pupil = d.Pupil(index);                        // (B,2) or null
+        var output = model.call(inputs, d.Mouse.DataKey, pupil); // (B,N)
+        double scale = scaleLoss ? Math.Sqrt((double)d.Mouse.TrialCount / batch) : 1.0;
+        var loss = poisson.call(output, targets) * scale + (detachCore
+            ? model.Readout(d.Mouse.DataKey).Regularizer()
+            : model.Regularizer(d.Mouse.DataKey));
+        return loss;
     }
 
     /// <summary>Mean validation correlation per mouse, and over all neurons of all mice (the early-stopping objective).</summary>

@@ -28,7 +28,7 @@ public sealed record BatchProgress(int Epoch, int Batch, int BatchesPerEpoch, st
 /// <param name="TrainLoss">Mean per-batch objective (scaled Poisson + regularizers) over the epoch.</param>
 /// <param name="Validation">Mean single-trial correlation per mouse on the validation tier.</param>
 /// <param name="Objective">Early-stopping objective: mean correlation over all neurons of all mice.</param>
-/// <param name="EtaSeconds">Upper bound on the remaining time: epoch time × epochs the schedule may still run.</param>
+/// <param name="EtaSeconds">Remaining time if the objective stops improving now: epoch time × the epochs the schedule then still runs (its remaining rounds of patience + 1, capped by max epochs). Each improvement extends it.</param>
 public sealed record EpochCompleted(int Epoch, double TrainLoss, IReadOnlyDictionary<string, double> Validation,
     double Objective, double LearningRate, double EpochSeconds, double SamplesPerSecond, bool Improved,
     double BestObjective, int BestEpoch, int Round, double EtaSeconds) : TrainingEvent;

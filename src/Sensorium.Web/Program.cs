@@ -3,8 +3,10 @@ using Sensorium.Web.Components;
 using Sensorium.Web.Features.Accounts;
 using Sensorium.Web.Features.Datasets;
 using Sensorium.Web.Features.Datasets.FirstDataset;
+using Sensorium.Web.Features.ApiTokens;
 using Sensorium.Web.Features.Runs;
 using Sensorium.Web.Features.Runs.Worker;
+using Sensorium.Web.Features.Submissions;
 using Sensorium.Web.Features.Training;
 using Sensorium.Web.Hosting;
 
@@ -19,11 +21,13 @@ builder.WebHost.UseStaticWebAssets(); // MudBlazor's _content/ files in every en
 builder.Services.AddWorkbenchOptions();
 builder.Services.AddWorkbenchStorage();
 builder.Services.AddWorkbenchAuthentication();
+builder.Services.AddApiTokens();
 builder.Services.AddProcessRunLauncher(); // one `sensorium train` process per run; before AddRunQueue
 builder.Services.AddRunQueue();
 builder.Services.AddDatasets();
 builder.Services.AddFirstDataset(); // a synthetic dataset on a workbench that has none
 builder.Services.AddTrainingNotifications();
+builder.Services.AddSubmissions();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
 
@@ -41,6 +45,7 @@ app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
 app.MapRunsApi();
 app.MapTrainingHub();
+app.MapSubmissions();
 
 app.Run();
 

@@ -27,6 +27,8 @@ public static class Correlation
     /// centred co-moments), so memory is read in order and nothing is allocated per column. The two-pass form keeps
     /// a constant column's variance exactly 0, which the eps then turns into a correlation of exactly 0.
     /// </summary>
+    // Hot loop of a one-shot command: compile fully optimized at once (no tier-0 first pass).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static double[] PerColumn(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int rows, int columns)
     {
         if (a.Length != (long)rows * columns || b.Length != a.Length)

@@ -15,7 +15,7 @@ namespace Sensorium.Data.Metrics;
 /// averaged over the neurons with FEV ≥ 0.15 (the others are dropped, not zeroed).</item>
 /// </list>
 /// NaN is not replaced (an image with a single repeat makes the noise variance NaN, as in numpy).
-/// Cost: two sweeps over the rows plus one over the image means; memory O(images × neurons).
+/// Cost: two sweeps over the rows plus two over the images; memory O(images × neurons).
 /// </summary>
 public static class SensoriumMetrics
 {
@@ -45,6 +45,8 @@ public static class SensoriumMetrics
     }
 
     /// <summary>All per-neuron values in one go (two sweeps over the trial rows).</summary>
+    // Hot loop of a one-shot command: compile fully optimized at once (no tier-0 first pass).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static NeuronMetrics PerNeuron(ReadOnlySpan<double> responses, ReadOnlySpan<double> predictions, int neurons, ImageGroups groups)
     {
         int n = groups.Trials, m = neurons, images = groups.Images;
@@ -78,16 +80,15 @@ public static class SensoriumMetrics
         var srr = new double[m];
         var spp = new double[m];
         var srp = new double[m];
-        var noise = new double[m];
+        var imageSquares = new double[images * m];   // (images, neurons): Σ over repeats of (R − image mean)²
         var squaredError = new double[m];
         for (int t = 0; t < n; t++)
         {
             var r = responses.Slice(t * m, m);
             var p = predictions.Slice(t * m, m);
             int k = groups.GroupOfTrial[t];
-            // 1/(n_k − 1)/images: an image with one repeat gives 0·∞ = NaN, as numpy's var(ddof=1) does.
-            double w = 1.0 / (groups.Repeats[k] - 1) / images;
             var mr = imageR.AsSpan(k * m, m);
+            var sq = imageSquares.AsSpan(k * m, m);
             for (int j = 0; j < m; j++)
             {
                 double dr = r[j] - meanR[j], dp = p[j] - meanP[j];
@@ -95,11 +96,21 @@ public static class SensoriumMetrics
                 spp[j] += dp * dp;
                 srp[j] += dr * dp;
                 double di = r[j] - mr[j];
-                noise[j] += di * di * w;
+                sq[j] += di * di;
                 double e = r[j] - p[j];
                 squaredError[j] += e * e;
             }
         }
+
+        // noise = mean over images of var(repeats, ddof 1); an image with one repeat gives 0/0 = NaN, as numpy does.
+        var noise = new double[m];
+        for (int k = 0; k < images; k++)
+        {
+            var sq = imageSquares.AsSpan(k * m, m);
+            double ddof1 = groups.Repeats[k] - 1;
+            for (int j = 0; j < m; j++) noise[j] += sq[j] / ddof1;
+        }
+        Statistics.Divide(noise, images);
 
         double[] singleTrial = Correlation.FromMoments(srr, spp, srp, n);
         double[] toAverage = Correlation.PerColumn(imageR, imageP, images, m);

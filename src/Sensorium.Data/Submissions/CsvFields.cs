@@ -22,6 +22,8 @@ internal static class CsvFields
     /// Fills up to <c>fields.Length</c> fields and returns how many the line has (it keeps counting past the span),
     /// or a negative number with <paramref name="problem"/> set when the quoting is broken.
     /// </summary>
+    // Hot loop of a one-shot command: compile fully optimized at once (no tier-0 first pass).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static int Split(ReadOnlySpan<byte> line, Span<CsvField> fields, out string? problem)
     {
         problem = null;

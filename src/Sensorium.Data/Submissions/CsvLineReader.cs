@@ -7,7 +7,7 @@ namespace Sensorium.Data.Submissions;
 /// </summary>
 internal sealed class CsvLineReader(Stream stream, long maxBytes, int maxLineBytes)
 {
-    private byte[] _buffer = new byte[Math.Min(1 << 20, Math.Max(4096, maxLineBytes + 2))];
+    private byte[] _buffer = new byte[Math.Min(1 << 16, maxLineBytes + 2)];   // grows (doubling) up to about 2 × maxLineBytes
     private int _start, _end;
     private bool _eof;
 
@@ -26,6 +26,8 @@ internal sealed class CsvLineReader(Stream stream, long maxBytes, int maxLineByt
     public enum Status { Line, TooLong, End }
 
     /// <summary>The next line (without its line end) or <see cref="Status.TooLong"/> or <see cref="Status.End"/>.</summary>
+    // Hot loop of a one-shot command: compile fully optimized at once (no tier-0 first pass).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public Status Next(out ReadOnlySpan<byte> line)
     {
         line = default;

@@ -27,10 +27,13 @@ public static class DatasetTargets
     {
         int[] trials = TrialsOf(mouse, tier);
         var meta = mouse.Meta;
-        return new SubmissionTarget(mouse.DataKey, tier,
+        var target = new SubmissionTarget(mouse.DataKey, tier,
             trials.Select(t => meta.TrialIdx[t]).ToArray(),
             trials.Select(t => meta.FrameImageId[t]).ToArray(),
             (long[])meta.UnitIds.Clone());
+        try { target.CheckConsistent(); }
+        catch (ArgumentException e) { throw new DataFormatException(mouse.Source, $"the '{tier}' trials cannot be submitted: {e.Message}"); }
+        return target;
     }
 
     /// <summary>The target plus the tier's normalized responses (trials × neurons), as generate_ground_truth_file writes them.</summary>

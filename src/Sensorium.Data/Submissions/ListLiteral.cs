@@ -26,6 +26,8 @@ internal static class ListLiteral
     /// Returns the element count; on a syntax error returns -1. A non-finite or unparsable element is recorded in
     /// <paramref name="firstError"/> (the first one) and counted in <paramref name="badElements"/>; parsing goes on.
     /// </summary>
+    // Hot loop of a one-shot command: compile fully optimized at once (no tier-0 first pass).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static int ParseDoubles(ReadOnlySpan<byte> s, Span<double> values, out Error firstError, out int badElements)
     {
         firstError = default;
@@ -39,10 +41,25 @@ internal static class ListLiteral
             if (i >= s.Length) { firstError = Unclosed(count); return -1; }
             if (s[i] == (byte)']') return AfterClose(s, i + 1, count, ref firstError);
             int start = i;
+            // Usual case: one pass over a short decimal number that ends at a separator.
+            if (FastFloat.TryParsePrefix(s[i..], out double v, out int used) && used > 0
+                && (i + used == s.Length || s[i + used] is (byte)',' or (byte)']' or (byte)' ' or (byte)'\t'))
+            {
+                i += used;
+                if (count < values.Length) values[count] = v;
+                count++;
+                if (i < s.Length && s[i] == (byte)',') { i++; continue; }
+                i = SkipSpaces(s, i);
+                if (i >= s.Length) { firstError = Unclosed(count); return -1; }
+                if (s[i] == (byte)',') { i++; continue; }
+                if (s[i] == (byte)']') return AfterClose(s, i + 1, count, ref firstError);
+                firstError = new Error(ErrorKind.Syntax, count, "", $"expected ',' or ']' after element {count - 1}, found {CsvFields.Show(s.Slice(i, 1))} (byte {i + 1})");
+                return -1;
+            }
             while (i < s.Length && s[i] is not ((byte)',' or (byte)']' or (byte)' ' or (byte)'\t')) i++;
             var token = s[start..i];
             if (token.Length == 0) { firstError = new Error(ErrorKind.Syntax, count, "", $"empty element at index {count} (byte {start + 1})"); return -1; }
-            if (FastFloat.TryParse(token, out double v) && double.IsFinite(v))
+            if (FastFloat.TryParse(token, out v) && double.IsFinite(v))
             {
                 if (count < values.Length) values[count] = v;
             }

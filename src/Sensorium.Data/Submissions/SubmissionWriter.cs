@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Sensorium.Data.Submissions;
@@ -52,9 +53,10 @@ public static class SubmissionWriter
             row[n++] = (byte)',';
             row[n++] = (byte)'"';
             row[n++] = (byte)'[';
+            var rowValues = neurons == 0 ? [] : MemoryMarshal.CreateReadOnlySpan(ref values[t, 0], neurons);
             for (int j = 0; j < neurons; j++)
             {
-                T v = values[t, j];
+                T v = rowValues[j];
                 if (!T.IsFinite(v))
                     throw new ArgumentException($"value [{t}, {j}] (trial '{target.TrialIds[t]}', neuron {target.NeuronIds[j]}) is {v}; only finite numbers can be submitted");
                 if (j > 0) { row[n++] = (byte)','; row[n++] = (byte)' '; }

@@ -12,7 +12,7 @@ namespace Sensorium.Data.Synthetic;
 /// <item>RF centres from a smooth retinotopic map of the cortical (x, y) position plus scatter;</item>
 /// <item>divisive normalisation by the local RMS contrast around the RF, then a power-law output (exponent 1.4–2.4);</item>
 /// <item>a multiplicative behavioural gain exp(β_run·running + β_pupil·pupil) (standardised, per-neuron βs);</item>
-/// <item>eye position: every RF moves with the pupil centre (about 1 px of the 36×64 view per 3 camera pixels);</item>
+/// <item>eye position: every RF moves with the pupil centre (about 1 px of the 36×64 view per 5.5 camera pixels);</item>
 /// <item>a fraction of weakly driven neurons (small stimulus gain, higher baseline).</item>
 /// </list>
 /// The expected response is amplitude·λ, λ = gain·(baseline + drive·f); the observed response adds Gamma–Poisson
@@ -28,11 +28,11 @@ public sealed class GroundTruthV1
     /// <summary>Pooling σ (px) of the local contrast energy used by the normalisation.</summary>
     private const double PoolSigma = 3.0;
     /// <summary>RF shift in view pixels per camera pixel of pupil-centre displacement.</summary>
-    public const double ShiftPerCameraPixel = 0.3;
+    public const double ShiftPerCameraPixel = 0.18;
     /// <summary>Spike amplitude jitter: each spike contributes Gamma(k, 1/k).</summary>
-    private const double SpikeShape = 4;
+    private const int SpikeShape = 4;
     /// <summary>Private overdispersion: the Poisson rate is multiplied by Gamma(k, 1/k).</summary>
-    private const double RateShape = 3;
+    private const int RateShape = 3;
     /// <summary>σ of the log of the gain shared by all neurons on a trial (unobserved state).</summary>
     private const double SharedGainSigma = 0.2;
 
@@ -90,12 +90,12 @@ public sealed class GroundTruthV1
             BuildKernels(n, sigma, aspect, wavelength, theta, phase);
             _c50[n] = (float)rng.Uniform(0.1, 0.5);
             _exponent[n] = (float)rng.Uniform(1.4, 2.4);
-            double meanRate = rng.LogNormal(1.6, 0.5); // expected spikes per trial at gain 1
+            double meanRate = rng.LogNormal(0.85, 0.5); // expected spikes per trial at gain 1
             _gainDrive[n] = (float)(meanRate * (WeaklyDriven[n] ? 0.15 : 0.85)); // scaled by Calibrate
             _baseline[n] = (float)(meanRate * (WeaklyDriven[n] ? 0.85 : 0.15));
             _amplitude[n] = (float)rng.LogNormal(1.0, 0.6);
-            _betaRun[n] = (float)rng.Normal(0.22, 0.12);
-            _betaPupil[n] = (float)rng.Normal(0.18, 0.1);
+            _betaRun[n] = (float)rng.Normal(0.15, 0.08);
+            _betaPupil[n] = (float)rng.Normal(0.12, 0.07);
         }
     }
 
@@ -146,11 +146,14 @@ public sealed class GroundTruthV1
         return k.Select(v => (float)(v / norm)).ToArray();
     }
 
-    /// <summary>Per-thread buffers for <see cref="StimulusDrive"/>.</summary>
+    /// <summary>Trials per batch: kernels are read once per batch, which keeps the work in cache.</summary>
+    public const int BatchSize = 16;
+
+    /// <summary>Per-thread buffers: one prepared (shifted, padded) view and contrast-energy map per batch slot.</summary>
     public sealed class Scratch
     {
-        internal readonly float[] Padded = new float[PaddedRows * Stride + Lanes];
-        internal readonly float[] Energy = new float[H * W];
+        internal readonly float[][] Padded = Enumerable.Range(0, BatchSize).Select(_ => new float[PaddedRows * Stride + Lanes]).ToArray();
+        internal readonly float[][] Energy = Enumerable.Range(0, BatchSize).Select(_ => new float[H * W]).ToArray();
         internal readonly float[] Blur = new float[H * W];
         internal readonly float[] PoolKernel = GaussianKernel(PoolSigma);
     }
@@ -166,26 +169,36 @@ public sealed class GroundTruthV1
     }
 
     /// <summary>
-    /// Stimulus drive f (before the baseline, gain and noise) of every neuron for one view, with the eye displaced so that
-    /// every RF looks (<paramref name="shiftX"/>, <paramref name="shiftY"/>) view pixels away from its resting position.
+    /// Puts one view into batch slot <paramref name="slot"/>, with the eye displaced so that every RF looks
+    /// (<paramref name="shiftX"/>, <paramref name="shiftY"/>) view pixels away from its resting position.
     /// </summary>
-    public void StimulusDrive(ReadOnlySpan<float> view, double shiftX, double shiftY, Span<float> drive, Scratch s)
+    public static void Prepare(Scratch s, int slot, ReadOnlySpan<float> view, double shiftX, double shiftY)
     {
-        ShiftInto(view, shiftX, shiftY, s.Padded);
-        ContrastEnergy(s);
-        var padded = s.Padded;
+        ShiftInto(view, shiftX, shiftY, s.Padded[slot]);
+        ContrastEnergy(s.Padded[slot], s.Energy[slot], s);
+    }
+
+    /// <summary>Stimulus drive f (before baseline, gain and noise) of every neuron for slots 0..count-1: drive[slot][neuron].</summary>
+    public void StimulusDrive(Scratch s, int count, float[][] drive)
+    {
         for (int n = 0; n < Count; n++)
         {
-            float e = Dot(padded, _origin[n], _even[n], _kernelRows[n], _kernelVectors[n]);
-            float response;
-            float norm = _c50[n] + MathF.Sqrt(s.Energy[_centre[n]]);
-            if (Complex[n])
+            int origin = _origin[n], rows = _kernelRows[n], vectors = _kernelVectors[n], centre = _centre[n];
+            float c50 = _c50[n], exponent = _exponent[n];
+            bool complex = Complex[n];
+            for (int t = 0; t < count; t++)
             {
-                float o = Dot(padded, _origin[n], _odd[n], _kernelRows[n], _kernelVectors[n]);
-                response = MathF.Sqrt(e * e + o * o) / norm;
+                float e = Dot(s.Padded[t], origin, _even[n], rows, vectors);
+                float norm = c50 + MathF.Sqrt(s.Energy[t][centre]);
+                float response;
+                if (complex)
+                {
+                    float o = Dot(s.Padded[t], origin, _odd[n], rows, vectors);
+                    response = MathF.Sqrt(e * e + o * o) / norm;
+                }
+                else response = MathF.Max(0, e) / norm;
+                drive[t][n] = response > 0 ? MathF.Pow(response, exponent) : 0f;
             }
-            else response = MathF.Max(0, e) / norm;
-            drive[n] = MathF.Pow(response, _exponent[n]);
         }
     }
 
@@ -226,7 +239,7 @@ public sealed class GroundTruthV1
     private static float At(ReadOnlySpan<float> view, int x, int y) => (uint)x < W && (uint)y < H ? view[y * W + x] : 0f;
 
     /// <summary>Local mean of the squared contrast, Gaussian-pooled (σ = <see cref="PoolSigma"/> px), zero outside.</summary>
-    private static void ContrastEnergy(Scratch s)
+    private static void ContrastEnergy(float[] padded, float[] energy, Scratch s)
     {
         var k = s.PoolKernel;
         int r = k.Length / 2;
@@ -239,7 +252,7 @@ public sealed class GroundTruthV1
                 for (int i = -r; i <= r; i++)
                 {
                     int x = u + i;
-                    if ((uint)x < W) { float p = s.Padded[row + x]; acc += k[i + r] * p * p; }
+                    if ((uint)x < W) { float p = padded[row + x]; acc += k[i + r] * p * p; }
                 }
                 s.Blur[v * W + u] = acc;
             }
@@ -253,7 +266,7 @@ public sealed class GroundTruthV1
                     int y = v + i;
                     if ((uint)y < H) acc += k[i + r] * s.Blur[y * W + u];
                 }
-                s.Energy[v * W + u] = acc;
+                energy[v * W + u] = acc;
             }
     }
 
@@ -263,20 +276,24 @@ public sealed class GroundTruthV1
     /// </summary>
     public void Calibrate(IReadOnlyList<float[]> views, int? parallelism)
     {
-        var sums = new double[views.Count][];
-        Parallel.For(0, views.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism ?? -1 },
-            () => new Scratch(),
-            (i, _, scratch) =>
+        int batches = (views.Count + BatchSize - 1) / BatchSize;
+        var sums = new double[batches][];
+        Parallel.For(0, batches, new ParallelOptions { MaxDegreeOfParallelism = parallelism ?? -1 },
+            () => (scratch: new Scratch(), drive: Enumerable.Range(0, BatchSize).Select(_ => new float[Count]).ToArray()),
+            (b, _, local) =>
             {
-                var d = new float[Count];
-                StimulusDrive(views[i], 0, 0, d, scratch);
-                sums[i] = d.Select(x => (double)x).ToArray();
-                return scratch;
+                int first = b * BatchSize, count = Math.Min(BatchSize, views.Count - first);
+                for (int t = 0; t < count; t++) Prepare(local.scratch, t, views[first + t], 0, 0);
+                StimulusDrive(local.scratch, count, local.drive);
+                var sum = new double[Count];
+                for (int t = 0; t < count; t++) for (int n = 0; n < Count; n++) sum[n] += local.drive[t][n];
+                sums[b] = sum;
+                return local;
             }, _ => { });
         for (int n = 0; n < Count; n++)
         {
             double mean = 0;
-            for (int i = 0; i < views.Count; i++) mean += sums[i][n];
+            for (int b = 0; b < batches; b++) mean += sums[b][n];
             mean /= Math.Max(1, views.Count);
             _gainDrive[n] = (float)(_gainDrive[n] / Math.Max(mean, 1e-6));
         }
@@ -306,9 +323,9 @@ public sealed class GroundTruthV1
         double shared = Math.Exp(SharedGainSigma * rng.Normal() - SharedGainSigma * SharedGainSigma / 2);
         for (int n = 0; n < Count; n++)
         {
-            double lambda = expected[n] / _amplitude[n] * shared * rng.Gamma(RateShape) / RateShape;
+            double lambda = expected[n] / _amplitude[n] * shared * rng.GammaInteger(RateShape) / RateShape;
             int spikes = rng.Poisson(lambda);
-            response[n] = spikes == 0 ? 0f : (float)(_amplitude[n] * rng.Gamma(SpikeShape * spikes) / SpikeShape);
+            response[n] = spikes == 0 ? 0f : (float)(_amplitude[n] * rng.GammaInteger(SpikeShape * spikes) / SpikeShape);
         }
     }
 }

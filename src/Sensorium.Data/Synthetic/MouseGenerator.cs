@@ -19,8 +19,8 @@ internal sealed class MouseGenerator(MouseSpec mouse, PresetSizes sizes, TrialDe
     public SynthMouseResult Run()
     {
         var clock = Stopwatch.StartNew();
-        string participant = Path.Combine(options.OutputDirectory, mouse.FolderName);
-        string host = Path.Combine(options.OutputDirectory, SyntheticDataset.HostFolder, mouse.FolderName);
+        string participant = Path.GetFullPath(Path.Combine(options.OutputDirectory, mouse.FolderName));
+        string host = Path.GetFullPath(Path.Combine(options.OutputDirectory, SyntheticDataset.HostFolder, mouse.FolderName));
         foreach (string dir in new[] { participant, host })
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
@@ -33,7 +33,8 @@ internal sealed class MouseGenerator(MouseSpec mouse, PresetSizes sizes, TrialDe
         var cortex = CorticalCoordinates(mouse.Neurons);
         var model = new GroundTruthV1(mouse.Neurons, cortex, _seed);
         Report("calibrating", 0, 1);
-        model.Calibrate(CalibrationViews(design), options.MaxDegreeOfParallelism);
+        var calibration = CalibrationImages(design);
+        model.Calibrate(calibration.Values.Select(c => c.View).ToList(), options.MaxDegreeOfParallelism);
         cancel.ThrowIfCancellationRequested();
 
         int trials = design.Count, n = mouse.Neurons;
@@ -54,53 +55,67 @@ internal sealed class MouseGenerator(MouseSpec mouse, PresetSizes sizes, TrialDe
         byte[] zeroPupilFile = Npy.Npy.ToBytes(NpyArray.FromFloat32(new float[2]));
         int done = 0, every = Math.Max(1, trials / 50);
 
-        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, trials, 16),
-            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancel },
-            () => (scratch: new GroundTruthV1.Scratch(), drive: new float[n], expected: new float[n], view: new float[NaturalImages.SmallHeight * NaturalImages.SmallWidth], histogram: new long[256]),
-            (range, _, local) =>
+        // Stimulus-only expectation (no eye shift, reference behaviour) of each test image, for the oracle scores.
+        var stimulusOnly = StimulusOnlyDrives(model, design);
+        int batch = GroundTruthV1.BatchSize;
+        int batches = (trials + batch - 1) / batch;
+        Parallel.For(0, batches, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancel },
+            () => (scratch: new GroundTruthV1.Scratch(), drive: Enumerable.Range(0, batch).Select(_ => new float[n]).ToArray(), expected: new float[n],
+                   view: new float[NaturalImages.SmallHeight * NaturalImages.SmallWidth], histogram: new long[256]),
+            (b, _, local) =>
             {
-                for (int i = range.Item1; i < range.Item2; i++)
+                int first = b * batch, count = Math.Min(batch, trials - first);
+                // 1. Images: write them and put their (eye-shifted) views into the batch.
+                for (int t = 0; t < count; t++)
                 {
-                    int position = (int)design.TrialIdx[i];
-                    string tier = design.Tier[i];
+                    int i = first + t, position = (int)design.TrialIdx[i];
                     byte[] imageFile;
-                    ReadOnlySpan<float> view;
-                    if (tier is TrialDesign.Test or TrialDesign.FinalTest)
+                    float[] view;
+                    if (design.Tier[i] is TrialDesign.Test or TrialDesign.FinalTest)
                     {
                         var img = shared.Get(design.ImageId[i]);
-                        imageFile = img.File;
-                        view = img.View;
+                        (imageFile, view) = (img.File, img.View);
                         Count(img.Pixels, local.histogram);
+                    }
+                    else if (calibration.TryGetValue(i, out var known))
+                    {
+                        (imageFile, view) = (SharedImages.ToFile(known.Pixels), known.View);
+                        Count(known.Pixels, local.histogram);
                     }
                     else
                     {
                         var pixels = NaturalImages.Generate(SyntheticDataset.ImageSeed(options.Seed, design.ImageId[i]));
                         NaturalImages.Downsample(pixels, local.view);
-                        imageFile = SharedImages.ToFile(pixels);
-                        view = local.view;
+                        (imageFile, view) = (SharedImages.ToFile(pixels), local.view);
                         Count(pixels, local.histogram);
                     }
-                    string name = i.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".npy";
+                    string name = FileName(i);
                     File.WriteAllBytes(Path.Combine(participant, "data", "images", name), imageFile);
                     File.WriteAllBytes(Path.Combine(host, "data", "images", name), imageFile);
-
                     double shiftX = GroundTruthV1.ShiftPerCameraPixel * (behavior.PupilX[position] - behavior.CenterX);
                     double shiftY = GroundTruthV1.ShiftPerCameraPixel * (behavior.PupilY[position] - behavior.CenterY);
-                    model.StimulusDrive(view, shiftX, shiftY, local.drive, local.scratch);
-                    model.Expected(local.drive, behavior.Running[position], behavior.Pupil[position], local.expected);
+                    GroundTruthV1.Prepare(local.scratch, t, view, shiftX, shiftY);
+                }
+                // 2. The model on the whole batch.
+                model.StimulusDrive(local.scratch, count, local.drive);
+                // 3. Behaviour, noise, files.
+                for (int t = 0; t < count; t++)
+                {
+                    int i = first + t, position = (int)design.TrialIdx[i];
+                    model.Expected(local.drive[t], behavior.Running[position], behavior.Pupil[position], local.expected);
                     var row = responses.AsSpan((int)((long)i * n), n);
                     model.Sample(local.expected, row, SynthRandom.For(_seed, "trial:" + i));
                     if (oracleRow[i] >= 0)
                     {
                         local.expected.CopyTo(expectedRows.AsSpan(oracleRow[i] * n, n));
-                        model.StimulusDrive(view, 0, 0, local.drive, local.scratch);
-                        model.Expected(local.drive, Behavior.RunReference, Behavior.PupilReference, stimulusOnlyRows.AsSpan(oracleRow[i] * n, n));
+                        model.Expected(stimulusOnly[design.ImageId[i]], Behavior.RunReference, Behavior.PupilReference, stimulusOnlyRows.AsSpan(oracleRow[i] * n, n));
                     }
                     float[] beh = [behavior.Pupil[position], behavior.PupilDerivative[position], behavior.Running[position]];
                     float[] pupil = [behavior.PupilX[position], behavior.PupilY[position]];
                     beh.CopyTo(behaviorRows, i * 3);
                     pupil.CopyTo(pupilRows, i * 2);
 
+                    string name = FileName(i);
                     byte[] responseFile = Npy.Npy.ToBytes(NpyArray.FromFloat32(row.ToArray()));
                     byte[] behaviorFile = Npy.Npy.ToBytes(NpyArray.FromFloat32(beh));
                     byte[] pupilFile = Npy.Npy.ToBytes(NpyArray.FromFloat32(pupil));
@@ -111,10 +126,9 @@ internal sealed class MouseGenerator(MouseSpec mouse, PresetSizes sizes, TrialDe
                     File.WriteAllBytes(Path.Combine(participant, "data", "behavior", name), zeroBehavior ? zeroBehaviorFile : behaviorFile);
                     File.WriteAllBytes(Path.Combine(host, "data", "pupil_center", name), pupilFile);
                     File.WriteAllBytes(Path.Combine(participant, "data", "pupil_center", name), zeroBehavior ? zeroPupilFile : pupilFile);
-
-                    int d = Interlocked.Increment(ref done);
-                    if (d % every == 0 || d == trials) Report("trials", d, trials);
                 }
+                int d = Interlocked.Add(ref done, count);
+                if (d / every != (d - count) / every || d == trials) Report("trials", d, trials);
                 return local;
             },
             local => histograms.Add(local.histogram));
@@ -124,21 +138,26 @@ internal sealed class MouseGenerator(MouseSpec mouse, PresetSizes sizes, TrialDe
         foreach (var h in histograms) for (int v = 0; v < 256; v++) histogram[v] += h[v];
         var unitIds = UnitIds(n);
         string[] hashes = mouse.Competition ? HashedTrialIds(design) : [];
+        // Competition mice: statistics from train + validation only, so nothing of the withheld tiers leaks; the host
+        // copy carries the same files so that both normalise identically.
+        var statRows = Enumerable.Range(0, trials)
+            .Where(i => !mouse.Competition || design.Tier[i] is TrialDesign.Train or TrialDesign.Validation).ToArray();
+        var responseStats = DatasetStatistics.Compute(responses, n, statRows);
+        var behaviorStats = DatasetStatistics.Compute(behaviorRows, 3, statRows);
+        var pupilStats = DatasetStatistics.Compute(pupilRows, 2, statRows);
         foreach (var (dir, isHost) in new[] { (participant, false), (host, true) })
         {
             string meta = Path.Combine(dir, "meta");
             WriteNeurons(Path.Combine(meta, "neurons"), unitIds, cortex);
-            WriteTrials(Path.Combine(meta, "trials"), design, mouse.Competition && !isHost ? hashes : null);
+            // Both copies show competition mice's trials under the hashed ids, as the organizers' ground-truth files
+            // do: a submission names trials by the ids participants see. The host keeps the true order beside them.
+            WriteTrials(Path.Combine(meta, "trials"), design, mouse.Competition ? hashes : null);
             if (isHost && mouse.Competition)
-                Npy.Npy.Write(Path.Combine(meta, "trials", "participant_trial_idx.npy"), NpyArray.FromStrings(hashes));
-            // Competition mice: statistics from train + validation only, so nothing of the withheld tiers leaks;
-            // the host copy carries the same files so that both normalise identically.
-            var statRows = Enumerable.Range(0, trials)
-                .Where(i => !mouse.Competition || design.Tier[i] is TrialDesign.Train or TrialDesign.Validation).ToArray();
+                Npy.Npy.Write(Path.Combine(meta, "trials", "true_trial_idx.npy"), NpyArray.FromInt64(design.TrialIdx));
             DatasetStatistics.WriteImages(meta, histogram);
-            DatasetStatistics.WriteColumns(meta, "responses", responses, n, statRows);
-            DatasetStatistics.WriteColumns(meta, "behavior", behaviorRows, 3, statRows);
-            DatasetStatistics.WriteColumns(meta, "pupil_center", pupilRows, 2, statRows);
+            DatasetStatistics.WriteColumns(meta, "responses", responseStats);
+            DatasetStatistics.WriteColumns(meta, "behavior", behaviorStats);
+            DatasetStatistics.WriteColumns(meta, "pupil_center", pupilStats);
             if (isHost)
             {
                 string oracle = Path.Combine(meta, "oracle");
@@ -150,15 +169,16 @@ internal sealed class MouseGenerator(MouseSpec mouse, PresetSizes sizes, TrialDe
         var scores = Score(design, responses, expectedRows, stimulusOnlyRows, withheldRows, n);
         cancel.ThrowIfCancellationRequested();
 
-        string? zip = null, hostZip = null;
-        if (options.WriteZips)
+        string? zip = options.WriteZips ? participant + ".zip" : null;
+        string? hostZip = options.WriteZips && options.WriteHostZips ? host + ".zip" : null;
+        foreach (string stale in new[] { participant + ".zip", host + ".zip" }) if (File.Exists(stale)) File.Delete(stale);
+        if (zip is not null)
         {
-            Report("zipping", 0, 2);
-            zip = participant + ".zip";
-            hostZip = host + ".zip";
-            Parallel.Invoke(new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancel },
-                () => DeterministicZip.Create(participant, zip), () => DeterministicZip.Create(host, hostZip));
-            Report("zipping", 2, 2);
+            Report("zipping", 0, 1);
+            var jobs = new List<Action> { () => DeterministicZip.Create(participant, zip) };
+            if (hostZip is not null) jobs.Add(() => DeterministicZip.Create(host, hostZip));
+            Parallel.Invoke(new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancel }, jobs.ToArray());
+            Report("zipping", 1, 1);
         }
         var perTier = TrialDesign.Tiers.ToDictionary(t => t, t => design.Tier.Count(x => x == t));
         return new SynthMouseResult(mouse.DataKey, mouse.Role, participant, zip, host, hostZip, n, perTier,
@@ -169,23 +189,42 @@ internal sealed class MouseGenerator(MouseSpec mouse, PresetSizes sizes, TrialDe
 
     private void Report(string stage, int done, int total) => progress?.Report(new SynthProgress(mouse.DataKey, stage, done, total));
 
+    private static string FileName(int i) => i.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".npy";
+
+    /// <summary>Drive of every neuron for each live-test and final-test image, without eye shift.</summary>
+    private Dictionary<long, float[]> StimulusOnlyDrives(GroundTruthV1 model, TrialDesign design)
+    {
+        var images = design.ImageId.Where((_, i) => design.Tier[i] is TrialDesign.Test or TrialDesign.FinalTest).Distinct().Order().ToArray();
+        var drives = images.ToDictionary(id => id, _ => new float[model.Count]);
+        int batch = GroundTruthV1.BatchSize;
+        Parallel.For(0, (images.Length + batch - 1) / batch, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, () => new GroundTruthV1.Scratch(), (b, _, scratch) =>
+        {
+            int first = b * batch, count = Math.Min(batch, images.Length - first);
+            for (int t = 0; t < count; t++) GroundTruthV1.Prepare(scratch, t, shared.Get(images[first + t]).View, 0, 0);
+            model.StimulusDrive(scratch, count, Enumerable.Range(0, count).Select(t => drives[images[first + t]]).ToArray());
+            return scratch;
+        }, _ => { });
+        return drives;
+    }
+
     private static void Count(byte[] pixels, long[] histogram)
     {
         foreach (byte p in pixels) histogram[p]++;
     }
 
-    /// <summary>Views of up to 300 train images, for <see cref="GroundTruthV1.Calibrate"/>.</summary>
-    private List<float[]> CalibrationViews(TrialDesign design)
+    /// <summary>Up to 300 train images (by file index), for <see cref="GroundTruthV1.Calibrate"/>; reused when writing.</summary>
+    private SortedDictionary<int, SharedImages.Image> CalibrationImages(TrialDesign design)
     {
         var train = design.IndicesOf(TrialDesign.Train).Take(300).ToArray();
-        var views = new float[train.Length][];
+        var images = new SharedImages.Image[train.Length];
         Parallel.For(0, train.Length, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, k =>
         {
             var pixels = NaturalImages.Generate(SyntheticDataset.ImageSeed(options.Seed, design.ImageId[train[k]]));
-            views[k] = new float[NaturalImages.SmallHeight * NaturalImages.SmallWidth];
-            NaturalImages.Downsample(pixels, views[k]);
+            var view = new float[NaturalImages.SmallHeight * NaturalImages.SmallWidth];
+            NaturalImages.Downsample(pixels, view);
+            images[k] = new SharedImages.Image(pixels, view, []);
         });
-        return views.ToList();
+        return new SortedDictionary<int, SharedImages.Image>(train.Select((i, k) => (i, k)).ToDictionary(x => x.i, x => images[x.k]));
     }
 
     /// <summary>Live-test scores of the oracle (with behaviour) and of the stimulus-only oracle, on the true responses.</summary>

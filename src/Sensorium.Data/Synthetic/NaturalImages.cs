@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Sensorium.Data.Synthetic;
 
 /// <summary>
@@ -58,7 +60,8 @@ public static class NaturalImages
             int s = spacings[o];
             int gw = Width / s + 3, gh = Height / s + 3;
             var grid = new float[gw * gh];
-            for (int i = 0; i < grid.Length; i++) grid[i] = (float)rng.Normal() * amplitude[o];
+            // Unit-variance uniform lattice values (cheaper than normals; the sum over octaves is close to Gaussian anyway).
+            for (int i = 0; i < grid.Length; i++) grid[i] = (float)((rng.NextDouble() - 0.5) * 3.4641016151377544) * amplitude[o];
             double ox = rng.Uniform(0, s), oy = rng.Uniform(0, s);
             for (int x = 0; x < Width; x++)
             {
@@ -79,7 +82,13 @@ public static class NaturalImages
                     cachedRow = iy;
                 }
                 var dst = img.AsSpan(y * Width, Width);
-                for (int x = 0; x < Width; x++) dst[x] += rowA[x] + wy * (rowB[x] - rowA[x]);
+                var w = Vector256.Create(wy);
+                for (int x = 0; x < Width; x += 8) // Width is a multiple of 8
+                {
+                    var a = Vector256.Create<float>(rowA.AsSpan(x, 8));
+                    var b = Vector256.Create<float>(rowB.AsSpan(x, 8));
+                    (Vector256.Create<float>(dst.Slice(x, 8)) + a + w * (b - a)).CopyTo(dst.Slice(x, 8));
+                }
             }
         }
     }
@@ -131,26 +140,32 @@ public static class NaturalImages
         double gratingAmp = rng.Chance(0.35) ? rng.Uniform(0.3, 1.0) : 0;
         double gratingTheta = rng.Uniform(0, Math.PI), gratingPeriod = rng.Uniform(5, 30), gratingPhase = rng.Uniform(0, 2 * Math.PI);
         double gx = Math.Cos(gratingTheta) * 2 * Math.PI / gratingPeriod, gy = Math.Sin(gratingTheta) * 2 * Math.PI / gratingPeriod;
-        double reach = a + 2 * edge + 1;
+        double reach = a + edge + 1;
         int x0 = Math.Max(0, (int)(cx - reach)), x1 = Math.Min(Width - 1, (int)(cx + reach));
         int y0 = Math.Max(0, (int)(cy - reach)), y1 = Math.Min(Height - 1, (int)(cy + reach));
-        double sc = Math.Cos(shadeAngle) / a, ss = Math.Sin(shadeAngle) / a;
+        float fc = (float)c, fs = (float)s, fa2 = (float)(1 / (a * a)), fb2 = (float)(1 / (b * b)), fa = (float)a, fb = (float)b;
+        float fEdge = (float)edge, fLevel = (float)level, fKeep = (float)keep, fShade = (float)shade;
+        float sc = (float)(Math.Cos(shadeAngle) / a), ss = (float)(Math.Sin(shadeAngle) / a);
+        float fgx = (float)gx, fgy = (float)gy, fPhase = (float)gratingPhase, fAmp = (float)gratingAmp;
         for (int y = y0; y <= y1; y++)
+        {
+            float dy = (float)(y - cy);
             for (int x = x0; x <= x1; x++)
             {
-                double dx = x - cx, dy = y - cy;
-                double u = c * dx + s * dy, v = -s * dx + c * dy;
-                double dist = ellipse
-                    ? (Math.Sqrt(u * u / (a * a) + v * v / (b * b)) - 1) * b
-                    : Math.Max(Math.Abs(u) - a, Math.Abs(v) - b);
-                double m = Ramp(-dist, edge);
+                float dx = (float)(x - cx);
+                float u = fc * dx + fs * dy, v = -fs * dx + fc * dy;
+                float dist = ellipse
+                    ? (MathF.Sqrt(u * u * fa2 + v * v * fb2) - 1) * fb
+                    : MathF.Max(MathF.Abs(u) - fa, MathF.Abs(v) - fb);
+                float m = Math.Clamp(0.5f - dist / fEdge, 0f, 1f);
                 if (m <= 0) continue;
-                double inside = level + shade * (sc * dx + ss * dy);
-                if (gratingAmp > 0) inside += gratingAmp * Math.Sin(gx * dx + gy * dy + gratingPhase);
+                float inside = fLevel + fShade * (sc * dx + ss * dy);
+                if (fAmp > 0) inside += fAmp * MathF.Sin(fgx * dx + fgy * dy + fPhase);
                 int i = y * Width + x;
-                double value = inside + keep * img[i];
-                img[i] = (float)(img[i] + m * (value - img[i]));
+                float value = inside + fKeep * img[i];
+                img[i] += m * (value - img[i]);
             }
+        }
     }
 
     /// <summary>0 below −w/2, 1 above +w/2, linear in between.</summary>
@@ -163,10 +178,10 @@ public static class NaturalImages
         foreach (float v in img) { sum += v; sq += (double)v * v; }
         double mean = sum / img.Length, sd = Math.Sqrt(Math.Max(1e-12, sq / img.Length - mean * mean));
         double luminance = rng.Uniform(95, 150), contrast = Math.Clamp(rng.LogNormal(42, 0.35), 12, 75);
-        double scale = contrast / sd;
+        float scale = (float)(contrast / sd), offset = (float)(luminance - scale * mean) + 0.5f;
         var bytes = new byte[img.Length];
         for (int i = 0; i < img.Length; i++)
-            bytes[i] = (byte)Math.Clamp(Math.Round(luminance + scale * (img[i] - mean)), 0, 255);
+            bytes[i] = (byte)Math.Clamp((int)MathF.Floor(offset + scale * img[i]), 0, 255);
         return bytes;
     }
 }

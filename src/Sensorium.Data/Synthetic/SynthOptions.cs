@@ -25,8 +25,11 @@ public sealed record SynthOptions
     /// <summary>Data keys to write (null = all seven). A mouse's files do not depend on which other mice are written.</summary>
     public IReadOnlyList<string>? Mice { get; init; }
 
-    /// <summary>Also write the official <c>.zip</c> next to each folder (participant and host copies).</summary>
+    /// <summary>Also write the official <c>.zip</c> next to each participant folder.</summary>
     public bool WriteZips { get; init; } = true;
+
+    /// <summary>Also zip the host copy (off by default: organisers read the folders; saves a quarter of the disk).</summary>
+    public bool WriteHostZips { get; init; }
 
     /// <summary>Worker threads (null = all cores). The files do not depend on it.</summary>
     public int? MaxDegreeOfParallelism { get; init; }

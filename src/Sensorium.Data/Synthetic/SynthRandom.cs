@@ -77,6 +77,16 @@ public sealed class SynthRandom
         }
     }
 
+    /// <summary>Gamma(k, scale 1) for a whole shape k: the sum of k exponentials (−log of a product of uniforms) up to 16.</summary>
+    public double GammaInteger(int k)
+    {
+        if (k <= 0) return 0;
+        if (k > 16) return Gamma(k);
+        double product = 1;
+        for (int i = 0; i < k; i++) product *= 1.0 - NextDouble();
+        return -Math.Log(product);
+    }
+
     /// <summary>Poisson count: multiplication method for small means, rounded normal approximation above 40.</summary>
     public int Poisson(double mean)
     {

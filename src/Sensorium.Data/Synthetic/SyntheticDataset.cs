@@ -13,8 +13,8 @@ namespace Sensorium.Data.Synthetic;
 /// <item><c>static&lt;key&gt;-GrayImageNet-94c6ff995dac583098847cfecd43e7b6/</c> and <c>.zip</c> per mouse: the participant
 /// copy. Competition mice: test and final_test responses zeroed, trial_idx hashed (32 hex) for all trials;
 /// 26872-17-20: behaviour and pupil_center zeroed for all trials; statistics from train + validation only.</item>
-/// <item><c>host/&lt;same names&gt;</c>: the host copy, same file indices and unit ids, true responses, behaviour and
-/// integer trial_idx, plus <c>meta/trials/participant_trial_idx.npy</c> (the hashed ids, competition mice) and
+/// <item><c>host/&lt;same names&gt;</c> (folders; zips only with <see cref="SynthOptions.WriteHostZips"/>): the host copy, same file indices and unit ids, true responses, behaviour and
+/// the same hashed trial_idx (the ids submissions use), plus <c>meta/trials/true_trial_idx.npy</c> (the presentation order, competition mice) and
 /// <c>meta/oracle/{expected_responses,trial_indices}.npy</c> (noise-free expected responses of the test and final_test
 /// trials in raw units, and their file indices).</item>
 /// <item><c>README.txt</c> and <c>synthetic.json</c> (this generation's summary, written last: its presence marks a
@@ -54,15 +54,41 @@ public static class SyntheticDataset
         var result = new SynthResult(Path.GetFullPath(options.OutputDirectory), Path.GetFullPath(Path.Combine(options.OutputDirectory, HostFolder)),
             options.Preset.ToString().ToLowerInvariant(), options.Seed, results, clock.Elapsed.TotalSeconds);
         File.WriteAllText(Path.Combine(options.OutputDirectory, ReadmeFile), Readme(result, sizes));
-        File.WriteAllText(summaryPath, ToJson(result with { Seconds = 0, Mice = results.Select(m => m with { Seconds = 0 }).ToList() }));
+        File.WriteAllText(summaryPath, ToJson(Portable(result)));
         return result;
     }
 
-    /// <summary>Reads the summary of a complete dataset, or null when <paramref name="directory"/> holds none.</summary>
+    /// <summary>
+    /// Reads the summary of a complete dataset (paths made absolute again), or null when <paramref name="directory"/>
+    /// holds none.
+    /// </summary>
     public static SynthResult? ReadSummary(string directory)
     {
         string path = Path.Combine(directory, SummaryFile);
-        return File.Exists(path) ? JsonSerializer.Deserialize<SynthResult>(File.ReadAllText(path), JsonOptions) : null;
+        if (!File.Exists(path)) return null;
+        var r = JsonSerializer.Deserialize<SynthResult>(File.ReadAllText(path), JsonOptions);
+        if (r is null) return null;
+        string root = Path.GetFullPath(directory);
+        string? Abs(string? p) => p is null ? null : Path.GetFullPath(Path.Combine(root, p));
+        return r with
+        {
+            OutputDirectory = root,
+            HostDirectory = Abs(r.HostDirectory)!,
+            Mice = r.Mice.Select(m => m with { Folder = Abs(m.Folder)!, Zip = Abs(m.Zip), HostFolder = Abs(m.HostFolder)!, HostZip = Abs(m.HostZip) }).ToList(),
+        };
+    }
+
+    /// <summary>The summary as stored in <see cref="SummaryFile"/>: paths relative to the dataset, no timings (byte-stable).</summary>
+    private static SynthResult Portable(SynthResult r)
+    {
+        string? Rel(string? p) => p is null ? null : Path.GetRelativePath(r.OutputDirectory, p).Replace('\\', '/');
+        return r with
+        {
+            OutputDirectory = ".",
+            HostDirectory = Rel(r.HostDirectory)!,
+            Seconds = 0,
+            Mice = r.Mice.Select(m => m with { Folder = Rel(m.Folder)!, Zip = Rel(m.Zip), HostFolder = Rel(m.HostFolder)!, HostZip = Rel(m.HostZip), Seconds = 0 }).ToList(),
+        };
     }
 
     public static readonly JsonSerializerOptions JsonOptions = new()
@@ -104,14 +130,16 @@ public static class SyntheticDataset
         w.WriteLine("    (so nothing of the withheld tiers leaks; 26872-17-20's behaviour/pupil statistics come from its true,");
         w.WriteLine("    unpublished train+validation values so that they are not degenerate). Image statistics: all trials.");
         w.WriteLine();
-        w.WriteLine($"Host copy ({HostFolder}/): same folder names, file indices and unit ids, with the true responses, behaviour,");
-        w.WriteLine("pupil centres and integer trial_idx, the same statistics files as the participant copy, and:");
-        w.WriteLine("  - meta/trials/participant_trial_idx.npy (competition mice): the hashed ids the participant copy shows;");
-        w.WriteLine("    submissions name trials by these.");
+        w.WriteLine($"Host copy ({HostFolder}/, folders; zipped only with --host-zips): same folder names, file indices and unit ids,");
+        w.WriteLine("with the true responses, behaviour,");
+        w.WriteLine("pupil centres, the same trial_idx (hashed for the competition mice: submissions name trials by these,");
+        w.WriteLine("as in the organizers' ground-truth files) and statistics files as the participant copy, and:");
+        w.WriteLine("  - meta/trials/true_trial_idx.npy (competition mice): the true presentation order (int64);");
         w.WriteLine("  - meta/oracle/expected_responses.npy: float32 (M, neurons), the noise-free expected response of every");
         w.WriteLine("    test and final_test trial given its image, behaviour and eye position, in raw response units");
         w.WriteLine("    (divide by meta/statistics/responses/all/std as for the responses to get submission units);");
         w.WriteLine("  - meta/oracle/trial_indices.npy: int64 (M,), the file index <i> of each row, ascending.");
+        w.WriteLine("Score a model on withheld tiers against it: sensorium evaluate --run RUN --tier test --truth <dir>/host");
         w.WriteLine();
         w.WriteLine("Oracle on the live test (true responses): single-trial correlation / correlation to average /");
         w.WriteLine("single-trial correlation of the stimulus-only expectation (what an image-only model can reach at best):");

@@ -8,7 +8,7 @@ namespace Sensorium.Models.Readouts;
 /// by the readouts of all mice, so that concurrent trainings stay reproducible (the global RNG is process-wide).
 /// TorchSharp 0.107 only creates CPU generators (<c>new Generator(seed, cuda)</c> is a CPU generator labelled cuda),
 /// so the noise is drawn on the CPU and copied to the model's device: B·N·2 floats per batch (≈8 MB at B=128,
-/// N=8000), the same numbers on every device. <see cref="UseDeviceRng"/> trades that for the device's global RNG.
+/// N=8000, through pinned memory without blocking the host), the same numbers on every device. <see cref="UseDeviceRng"/> trades that for the device's global RNG.
 /// </summary>
 public sealed class SamplingNoise(ulong seed) : IDisposable
 {
@@ -29,7 +29,14 @@ public sealed class SamplingNoise(ulong seed) : IDisposable
         generator ??= new Generator(Seed);
         var noise = randn(shape, dtype, CPU, generator: generator);
         if (device.type == DeviceType.CPU) return noise;
-        using (noise) return noise.to(device, non_blocking: false);
+        using (noise)
+        {
+            if (device.type != DeviceType.CUDA) return noise.to(device, non_blocking: false);
+            // Through pinned memory, asynchronously: the host does not wait for the copy, and libtorch's caching host
+            // allocator keeps the pinned block until the copy has completed on its stream, so disposing it here is safe.
+            using var pinned = noise.pin_memory();
+            return pinned.to(device, non_blocking: true);
+        }
     }
 
     /// <summary>Restart the noise sequence from the seed.</summary>

@@ -5,13 +5,7 @@ namespace Sensorium.Cli.Tests.Submissions;
 
 public class SubmissionCommandTests
 {
-    private static string Official(string file)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Sensorium.Web.sln")))
-                return Path.Combine(dir.FullName, "tests", "fixtures", "official", file);
-        throw new InvalidOperationException("repository root not found");
-    }
+    private static string Official(string file) => Sensorium.Data.Tests.TestPaths.Official(file);
 
     private static (int Code, string Out, string Err) Run(params string[] argv)
     {
@@ -117,14 +111,70 @@ public class SubmissionCommandTests
         Assert.Contains("over the limit of 1000 bytes; it was not read", output);
     }
 
-    [Fact]
-    public void Bench_score_runs_small()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Bench_score_runs_small(bool pythonFloats)
     {
-        var (code, output, error) = Run("bench", "score", "--neurons", "50", "--trials", "60", "--repeat", "1");
+        string[] argv = ["bench", "score", "--neurons", "50", "--trials", "60", "--repeat", "1"];
+        if (pythonFloats) argv = [.. argv, "--python-floats"];
+        var (code, output, error) = Run(argv);
         Assert.True(code == 0, error);
         using var json = JsonDocument.Parse(output);
         Assert.Equal(60, json.RootElement.GetProperty("trials").GetInt32());
         Assert.True(json.RootElement.GetProperty("feve").GetDouble() > 0);
         Assert.Single(json.RootElement.GetProperty("score_s").EnumerateArray());
+    }
+}
+
+/// <summary>The commands on a dataset folder (the data branch's reader), not a CSV.</summary>
+public class SubmissionDatasetCommandTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] argv)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = CommandLine.Run(argv, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void Validate_and_score_against_a_dataset_folder()
+    {
+        string dir = Directory.CreateTempSubdirectory("sensorium-cli-").FullName;
+        try
+        {
+            var writer = new Sensorium.Data.Tests.Format.TestMouseWriter
+            {
+                Name = "static21067-10-18-GrayImageNet-94c6ff995dac583098847cfecd43e7b6", Trials = 60, Neurons = 14,
+            };
+            writer.WriteFolder(dir);
+            // The mouse's own normalized test responses as the submission: a perfect score.
+            using (var mouse = Sensorium.Data.Submissions.DatasetTargets.OpenMouse(dir, "21067-10-18"))
+            {
+                var truth = Sensorium.Data.Submissions.DatasetTargets.GroundTruth(mouse, "test");
+                Sensorium.Data.Submissions.SubmissionWriter.WriteFile(dir, truth.Target, truth.Responses);
+            }
+            string file = Path.Combine(dir, "submission_file_live_test.csv");
+
+            var (code, output, error) = Run("submission", "validate", "--file", file, "--data", dir, "--mouse", "21067-10-18", "--tier", "test");
+            Assert.True(code == 0, error);
+            Assert.Contains("\"valid\": true", output);
+
+            (code, output, error) = Run("submission", "score", "--file", file, "--truth", dir, "--mouse", "21067-10-18", "--tier", "test");
+            Assert.True(code == 0, error);
+            using var json = JsonDocument.Parse(output);
+            Assert.Equal(1.0, json.RootElement.GetProperty("single_trial_correlation").GetDouble(), 1e-6);
+            Assert.Equal(12, json.RootElement.GetProperty("trials").GetInt32());
+
+            (code, _, error) = Run("submission", "validate", "--file", file, "--data", dir, "--track", "sensorium", "--tier", "test");
+            Assert.Equal(1, code);
+            Assert.Contains("mouse 26872-17-20 not found; it holds 21067-10-18", error);
+
+            (code, _, error) = Run("submission", "validate", "--file", file, "--data", dir, "--mouse", "21067-10-18", "--tier", "final_test");
+            Assert.Equal(1, code);
+            Assert.Contains("is not a 'final_test' trial of 21067-10-18", error);   // the writer gives every mouse final_test trials
+        }
+        finally { Directory.Delete(dir, true); }
     }
 }

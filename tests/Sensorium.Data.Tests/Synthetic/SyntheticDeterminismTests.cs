@@ -21,7 +21,7 @@ public class SyntheticDeterminismTests(TinyDataset data)
         using var dir = new TempDir();
         SyntheticDataset.Generate(new SynthOptions
         {
-            OutputDirectory = dir.Path, Preset = SynthPreset.Tiny, Seed = TinyDataset.Seed, Mice = [TinyDataset.SensoriumPlus], MaxDegreeOfParallelism = 1,
+            OutputDirectory = dir.Path, Preset = SynthPreset.Tiny, Seed = TinyDataset.Seed, Mice = [TinyDataset.SensoriumPlus], MaxDegreeOfParallelism = 1, WriteHostZips = true,
         });
         var again = Files(dir.Path, TinyDataset.SensoriumPlus);
         var first = Files(data.Root, TinyDataset.SensoriumPlus);

@@ -87,5 +87,9 @@ public class SyntheticLayoutTests(TinyDataset data)
         Assert.NotNull(summary);
         Assert.Equal(TinyDataset.Keys, summary.Mice.Select(m => m.DataKey));
         Assert.Equal("tiny", summary.Preset);
+        Assert.Equal(Path.GetFullPath(data.Participant(TinyDataset.Sensorium)), summary.Mice[0].Folder);
+        Assert.Equal(Path.GetFullPath(data.Host(TinyDataset.Sensorium)), summary.Mice[0].HostFolder);
+        string stored = File.ReadAllText(Path.Combine(data.Root, SyntheticDataset.SummaryFile));
+        Assert.DoesNotContain(data.Root, stored); // relative paths: the file does not depend on where the dataset lives
     }
 }

@@ -31,8 +31,8 @@ public class SyntheticWithheldTests(TinyDataset data)
         var ids = hashed.ToStrings();
         Assert.All(ids, s => Assert.Matches("^[0-9a-f]{32}$", s));
         Assert.Equal(ids.Length, ids.Distinct().Count());
-        Assert.Equal(ids, TinyDataset.Read(data.Host(key), "meta/trials/participant_trial_idx.npy").ToStrings());
-        var order = TinyDataset.Read(data.Host(key), "meta/trials/trial_idx.npy").ToInt64();
+        Assert.Equal(ids, TinyDataset.Read(data.Host(key), "meta/trials/trial_idx.npy").ToStrings());
+        var order = TinyDataset.Read(data.Host(key), "meta/trials/true_trial_idx.npy").ToInt64();
         Assert.Equal(Enumerable.Range(0, ids.Length).Select(i => (long)i), order.Order());
     }
 

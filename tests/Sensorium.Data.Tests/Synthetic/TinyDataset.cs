@@ -19,7 +19,7 @@ public sealed class TinyDataset : IDisposable
 
     public TinyDataset()
     {
-        Result = SyntheticDataset.Generate(new SynthOptions { OutputDirectory = _dir.Path, Preset = SynthPreset.Tiny, Seed = Seed, Mice = Keys });
+        Result = SyntheticDataset.Generate(new SynthOptions { OutputDirectory = _dir.Path, Preset = SynthPreset.Tiny, Seed = Seed, Mice = Keys, WriteHostZips = true });
     }
 
     public static string FolderName(string key) => $"static{key}-GrayImageNet-94c6ff995dac583098847cfecd43e7b6";

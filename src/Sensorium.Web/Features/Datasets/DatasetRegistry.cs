@@ -15,6 +15,8 @@ public sealed class DatasetRegistry(DatasetStore datasets, IOptions<WorkbenchOpt
 
     public Task<IReadOnlyList<Dataset>> ListAsync() => datasets.ListAsync();
 
+    public Task<Dataset?> GetAsync(long id) => datasets.GetAsync(id);
+
     /// <param name="path">Relative to <see cref="Root"/>, or absolute inside it.</param>
     public async Task<(Dataset? Dataset, string? Error)> RegisterAsync(string name, string path, long registeredBy)
     {
@@ -48,5 +50,5 @@ public sealed class DatasetRegistry(DatasetStore datasets, IOptions<WorkbenchOpt
 public static class DatasetsSetup
 {
     public static IServiceCollection AddDatasets(this IServiceCollection services) =>
-        services.AddSingleton<DatasetRegistry>();
+        services.AddSingleton<DatasetRegistry>().AddSingleton<DatasetSummaries>();
 }

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Sensorium.Storage.Runs;
+using Sensorium.Web.Features.Charts;
+using Sensorium.Web.Features.Training;
+
+namespace Sensorium.Web.Features.Runs.Charts;
+
+/// <summary>One validated epoch, as the curves need it. Epochs count from 1.</summary>
+public sealed record EpochPoint(
+    int Epoch, double TrainLoss, double? ValidationCorrelation, IReadOnlyDictionary<string, double> PerMouse,
+    double LearningRate, double EpochSeconds)
+{
+    public static EpochPoint From(RunEpoch e) => new(e.Epoch, e.TrainLoss, e.ValidationCorrelation,
+        e.PerMouseCorrelationJson is null ? new Dictionary<string, double>() : JsonSerializer.Deserialize<Dictionary<string, double>>(e.PerMouseCorrelationJson)!,
+        e.LearningRate, e.EpochSeconds);
+
+    public static EpochPoint From(EpochCompleted e) =>
+        new(e.Epoch, e.TrainLoss, e.ValidationCorrelation, e.PerMouseCorrelation, e.LearningRate, e.EpochSeconds);
+}
+
+/// <summary>
+/// The learning history of one run: loaded whole from the store when a page opens, then extended by live events.
+/// Batch losses are kept thinned (at most <see cref="MaxBatchPoints"/>; every other point goes when full), so a long
+/// run stays cheap to draw. Not thread-safe: change it on the component's dispatcher.
+/// </summary>
+public sealed class RunHistory
+{
+    public const int MaxBatchPoints = 4000;
+
+    readonly List<(int Epoch, int Batch, double Loss)> batches = [];
+    readonly Dictionary<int, int> batchesPerEpoch = [];
+    readonly SortedDictionary<int, EpochPoint> epochs = [];
+
+    public static RunHistory From(IEnumerable<RunEpoch> epochs, IEnumerable<RunBatch> batches)
+    {
+        var history = new RunHistory();
+        foreach (var e in epochs) history.epochs[e.Epoch] = EpochPoint.From(e);
+        foreach (var b in batches)
+        {
+            history.batches.Add((b.Epoch, b.Batch, b.Loss));
+            history.batchesPerEpoch[b.Epoch] = Math.Max(history.batchesPerEpoch.GetValueOrDefault(b.Epoch), b.Batch + 1);
+        }
+        return history;
+    }
+
+    public IReadOnlyList<EpochPoint> Epochs => [.. epochs.Values];
+
+    public int BatchCount => batches.Count;
+
+    /// <summary>The epoch with the highest validation correlation (the one early stopping keeps).</summary>
+    public EpochPoint? Best => epochs.Values.Where(e => e.ValidationCorrelation is not null)
+        .OrderByDescending(e => e.ValidationCorrelation).ThenBy(e => e.Epoch).FirstOrDefault();
+
+    /// <summary>The mice of the per-mouse correlations, in ordinal order of data key.</summary>
+    public IReadOnlyList<string> Mice => epochs.Values.SelectMany(e => e.PerMouse.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+
+    public void Add(BatchProgress progress)
+    {
+        batchesPerEpoch[progress.Epoch] = Math.Max(progress.BatchesPerEpoch, batchesPerEpoch.GetValueOrDefault(progress.Epoch));
+        if (batches.Count > 0 && (batches[^1].Epoch, batches[^1].Batch).CompareTo((progress.Epoch, progress.Batch)) >= 0)
+            batches.RemoveAll(b => (b.Epoch, b.Batch).CompareTo((progress.Epoch, progress.Batch)) >= 0); // a resumed run repeats
+        batches.Add((progress.Epoch, progress.Batch, progress.Loss));
+        if (batches.Count > MaxBatchPoints)
+        {
+            var last = batches[^1];
+            var kept = batches.Where((_, i) => i % 2 == 0).ToList();
+            if (kept[^1] != last) kept.Add(last);
+            batches.Clear();
+            batches.AddRange(kept);
+        }
+    }
+
+    public void Add(EpochCompleted completed) => epochs[completed.Epoch] = EpochPoint.From(completed);
+
+    /// <summary>Batch losses against training time in epochs: batch b of epoch e (from 1) of B lies at e − 1 + (b + 1)/B.</summary>
+    public IReadOnlyList<ChartPoint> BatchLoss() =>
+        batches.Select(b => new ChartPoint(b.Epoch - 1 + (b.Batch + 1.0) / Math.Max(1, batchesPerEpoch.GetValueOrDefault(b.Epoch, b.Batch + 1)), b.Loss)).ToList();
+
+    public IReadOnlyList<ChartPoint> EpochSeries(Func<EpochPoint, double?> value) =>
+        epochs.Values.Where(e => value(e) is not null).Select(e => new ChartPoint(e.Epoch, value(e)!.Value)).ToList();
+
+    /// <summary>Time left if the rest goes at the pace so far: elapsed × (1 − p)/p; null before any progress.</summary>
+    public static TimeSpan? EstimateRemaining(double progress, TimeSpan elapsed) =>
+        progress is > 0.001 and < 1 && elapsed > TimeSpan.Zero ? elapsed * ((1 - progress) / progress) : null;
+}

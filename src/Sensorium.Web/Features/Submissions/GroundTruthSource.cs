@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Sensorium.Data;
+using Sensorium.Data.Format;
+using Sensorium.Data.Submissions;
+using Sensorium.Web.Hosting;
+
+namespace Sensorium.Web.Features.Submissions;
+
+/// <summary>
+/// The host's ground truth of each track and tier: an official ground-truth CSV an administrator imported
+/// (<c>DataDirectory/truth/&lt;track&gt;/&lt;tier&gt;.csv</c>), else the host copy of the dataset
+/// (<see cref="SubmissionsOptions.TruthPath"/>), whose trial_idx are the ids participants see (hashed for the
+/// competition mice), as in the organizers' ground-truth files. Loaded once, kept in memory (a few MB per tier).
+/// </summary>
+public sealed class GroundTruthSource(IOptions<SubmissionsOptions> options, IOptions<WorkbenchOptions> workbench)
+{
+    readonly ConcurrentDictionary<(string Track, string Tier), Lazy<GroundTruth>> cache = new();
+
+    public string HostCopyPath => options.Value.TruthPath ?? Path.Combine(workbench.Value.DatasetRoot!, "synthetic", "host");
+
+    public string ImportedPath(string track, string tier) =>
+        Path.Combine(workbench.Value.DataDirectory, "truth", track == "sensorium+" ? "sensorium-plus" : track, tier + ".csv");
+
+    /// <summary>The ground truth, or a <see cref="DataFormatException"/>/<see cref="IOException"/> saying why there is none.</summary>
+    public GroundTruth Get(string track, string tier)
+    {
+        var lazy = cache.GetOrAdd((track, tier), key => new Lazy<GroundTruth>(() => Load(key.Track, key.Tier)));
+        try { return lazy.Value; }
+        catch { cache.TryRemove(new KeyValuePair<(string, string), Lazy<GroundTruth>>((track, tier), lazy)); throw; }
+    }
+
+    /// <summary>Where the truth of a track and tier comes from, for the admin page.</summary>
+    public string Describe(string track, string tier) =>
+        File.Exists(ImportedPath(track, tier)) ? $"imported CSV {ImportedPath(track, tier)}" : $"host copy {HostCopyPath}";
+
+    /// <summary>
+    /// Imports an official ground-truth CSV (<c>trial_indices,image_ids,responses,neuron_ids</c>) for a track and
+    /// tier: read in full to check it, then put in place. Throws <see cref="DataFormatException"/> when it is not one.
+    /// </summary>
+    public async Task ImportAsync(string track, string tier, Stream content, long maxBytes, CancellationToken cancel = default)
+    {
+        string target = ImportedPath(track, tier);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        string staged = target + ".upload";
+        try
+        {
+            await using (var file = File.Create(staged))
+                if (await UploadStaging.CopyLimitedAsync(content, file, maxBytes, cancel) is null)
+                    throw new DataFormatException("ground truth", $"the file is over the limit of {maxBytes} bytes");
+            var truth = GroundTruthCsv.Read(staged, SubmissionTiers.MouseOfTrack(track), tier);
+            truth.CheckConsistent();
+            File.Move(staged, target, overwrite: true);
+            cache.TryRemove((track, tier), out _);
+        }
+        finally
+        {
+            File.Delete(staged);
+        }
+    }
+
+    GroundTruth Load(string track, string tier)
+    {
+        string key = SubmissionTiers.MouseOfTrack(track);
+        string imported = ImportedPath(track, tier);
+        if (File.Exists(imported)) return GroundTruthCsv.Read(imported, key, tier);
+
+        if (!Directory.Exists(HostCopyPath) && !File.Exists(HostCopyPath))
+            throw new DataFormatException(HostCopyPath, "no ground truth: the host copy is missing and no ground-truth CSV was imported");
+        using var mouse = DatasetTargets.OpenMouse(HostCopyPath, key);
+        return DatasetTargets.GroundTruth(mouse, tier);
+    }
+}

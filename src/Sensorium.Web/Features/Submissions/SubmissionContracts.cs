@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Sensorium.Data.Submissions;
+using Sensorium.Storage.Submissions;
+
+namespace Sensorium.Web.Features.Submissions;
+
+/// <summary>The two tracks and their official ranking metric (SENSORIUM.md §4).</summary>
+public static class Tracks
+{
+    public const string Sensorium = "sensorium", SensoriumPlus = "sensorium+";
+    public static IReadOnlyList<string> All { get; } = [Sensorium, SensoriumPlus];
+    public static IReadOnlyList<string> Tiers { get; } = [SubmissionTiers.LiveTest, SubmissionTiers.FinalTest];
+
+    public static bool IsTrack(string? track) => track is Sensorium or SensoriumPlus;
+    public static bool IsTier(string? tier) => tier is SubmissionTiers.LiveTest or SubmissionTiers.FinalTest;
+
+    /// <summary>Sensorium: correlation to average; Sensorium+: single-trial correlation.</summary>
+    public static string OfficialMetric(string track) =>
+        track == Sensorium ? "correlation_to_average" : "single_trial_correlation";
+
+    public static double Score(string track, Submission s) =>
+        track == Sensorium ? s.CorrelationToAverage : s.SingleTrialCorrelation;
+
+    public static string TierLabel(string tier) => tier == SubmissionTiers.LiveTest ? "live test" : "final test";
+
+    /// <summary>"sensorium+" in a URL segment: "sensorium-plus" reads better and needs no escaping; both are accepted.</summary>
+    public static string? FromSlug(string slug) => slug switch
+    {
+        "sensorium" => Sensorium,
+        "sensorium+" or "sensorium-plus" or "sensorium plus" => SensoriumPlus,
+        _ => null,
+    };
+
+    public static string Slug(string track) => track == SensoriumPlus ? "sensorium-plus" : track;
+}
+
+/// <summary>
+/// A submission as teams see it: scores are null (and <see cref="ScoresHidden"/> true) for a final-test entry
+/// before an administrator reveals its track.
+/// </summary>
+public sealed record SubmissionResponse(
+    long Id, long TeamId, string? TeamName, long? RunId, string Track, string Tier, string FileName, long FileBytes,
+    DateTimeOffset CreatedAt, bool IsBaseline, bool ScoresHidden,
+    double? SingleTrialCorrelation, double? CorrelationToAverage, double? Feve, string[] Warnings)
+{
+    public static SubmissionResponse From(Submission s, bool scoresVisible, string? teamName = null) => new(
+        s.Id, s.TeamId, teamName, s.RunId, s.Track, s.Tier, s.FileName, s.FileBytes, s.CreatedAt, s.IsBaseline,
+        !scoresVisible,
+        scoresVisible ? s.SingleTrialCorrelation : null,
+        scoresVisible ? s.CorrelationToAverage : null,
+        scoresVisible ? s.Feve : null,
+        s.WarningsJson is null ? [] : JsonSerializer.Deserialize<string[]>(s.WarningsJson) ?? []);
+}
+
+/// <summary>A validation report as the API and pages show it: "file:line: message" per error.</summary>
+public sealed record ReportResponse(bool Valid, int Rows, int Neurons, bool StoppedEarly, string[] Errors, string[] Warnings)
+{
+    public static ReportResponse From(ValidationReport r) => new(r.Valid, r.Rows, r.Neurons, r.StoppedEarly,
+        r.Errors.Select(e => e.ToString()).ToArray(), r.Warnings.Select(w => w.ToString()).ToArray());
+}
+
+public enum SubmitOutcome { Scored, Invalid, Refused }
+
+/// <summary>What became of a submission: scored (stored), invalid (the report says why), or refused (the message says why, e.g. the daily limit).</summary>
+/// <param name="ScoresVisible">Whether the submitter may see the scores now (not for an unrevealed final test).</param>
+public sealed record SubmitResult(SubmitOutcome Outcome, Submission? Submission, ValidationReport? Report, string? Message,
+    DateTimeOffset? NextAllowedAt = null, bool ScoresVisible = false);
+
+/// <summary>Who submits what.</summary>
+/// <param name="IsAdmin">The host: its entries are baselines, marked and not ranked, and not limited per day.</param>
+public sealed record SubmitRequest(long TeamId, long UserId, bool IsAdmin, string Track, string Tier, string FileName, long? RunId = null);
+
+/// <summary>One row of a leaderboard: a team's best entry. Baselines have no rank.</summary>
+public sealed record LeaderboardRow(
+    int? Rank, string TeamName, long SubmissionId, bool IsBaseline, double SingleTrialCorrelation, double CorrelationToAverage,
+    double Feve, int Entries, DateTimeOffset CreatedAt);
+
+/// <summary>A track and tier's leaderboard. <see cref="Hidden"/>: final-test scores not yet revealed (no rows for teams).</summary>
+public sealed record Leaderboard(string Track, string Tier, string RankedBy, bool Revealed, bool Hidden, IReadOnlyList<LeaderboardRow> Rows);

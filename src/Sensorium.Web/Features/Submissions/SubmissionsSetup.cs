@@ -1,0 +1,54 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using Sensorium.Storage.Submissions;
+using Sensorium.Web.Features.Accounts;
+using Sensorium.Web.Hosting;
+
+namespace Sensorium.Web.Features.Submissions;
+
+public static class SubmissionsSetup
+{
+    /// <summary>The benchmark server: options (section <c>Submissions</c>), store, ground truth, scoring, the upload rate limit.</summary>
+    public static IServiceCollection AddSubmissions(this IServiceCollection services)
+    {
+        services.AddOptions<SubmissionsOptions>().BindConfiguration(SubmissionsOptions.Section)
+            .PostConfigure<IHostEnvironment>((options, environment) =>
+            {
+                if (options.TruthPath is not null) options.TruthPath = Path.GetFullPath(options.TruthPath, environment.ContentRootPath);
+            })
+            .Validate(o => o.MaxUploadBytes > 0 && o.MaxPerWindow > 0 && o.Window > TimeSpan.Zero && o.ApiUploadsPerMinute > 0,
+                "Submissions: MaxUploadBytes, MaxPerWindow, Window and ApiUploadsPerMinute must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton<SubmissionStore>();
+        services.AddSingleton<GroundTruthSource>();
+        services.AddSingleton<SubmissionNotifications>();
+        services.AddSingleton<SubmissionService>();
+        services.AddSingleton<RunSubmissionMaker>();
+        services.AddSignalR();
+
+        // Per team (or per address for unauthenticated callers), a fixed window of uploads per minute.
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(SubmissionsApi.UploadRateLimit, context =>
+            {
+                int permits = context.RequestServices.GetRequiredService<IOptions<SubmissionsOptions>>().Value.ApiUploadsPerMinute;
+                string key = context.User.GetTeamId()?.ToString() ?? context.Connection.RemoteIpAddress?.ToString() ?? "anonymous";
+                return RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = permits, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
+                });
+            });
+        });
+        return services;
+    }
+
+    /// <summary>The rate limiter (after authentication: uploads are limited per team) and the endpoints.</summary>
+    public static WebApplication MapSubmissions(this WebApplication app)
+    {
+        app.UseRateLimiter();
+        app.MapSubmissionsApi();
+        return app;
+    }
+}

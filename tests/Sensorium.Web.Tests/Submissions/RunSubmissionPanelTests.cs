@@ -1,0 +1,61 @@
+using System.Net.Http.Json;
+using System.Security.Claims;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+using Sensorium.Storage.Runs;
+using Sensorium.Web.Features.Accounts;
+using Sensorium.Web.Features.Submissions;
+
+namespace Sensorium.Web.Tests.Submissions;
+
+/// <summary>A tiny trained run, one click on its page: make (CLI child process) → validate → submit → leaderboard.</summary>
+[Collection("tiny benchmark")]
+public sealed class RunSubmissionPanelTests(TinyBenchmark bench)
+{
+    [Fact]
+    public async Task One_click_makes_validates_and_submits_a_tracks_files_and_the_leaderboard_shows_the_team()
+    {
+        using var app = SubmissionClient.App(bench);
+        var (team, member) = await app.CreateTeamAsync("alpha");
+        var store = app.Get<RunStore>();
+        var run = await store.CreateAsync(new NewRun(team.Id, member.Id, "tiny-ln", "{}", null));
+
+        // Train where the launcher puts runs: ArtifactsDirectory/<runId>.
+        string runDir = Path.Combine(app.DataDirectory, "artifacts", run.Id.ToString());
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = Sensorium.Cli.CommandLine.Run(["train", "--data", bench.Data, "--track", "sensorium", "--model", "ln", "--epochs", "1",
+            "--out", runDir, "--device", "cpu", "--threads", "1", "--batch-size", "32"], output, error);
+        Assert.True(code == 0, error.ToString());
+        await store.TransitionAsync(run.Id, RunStatus.Running, "cpu");
+        run = await store.TransitionAsync(run.Id, RunStatus.Succeeded);
+
+        await using var context = new BunitContext();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.Services.AddSingleton(app.Get<RunSubmissionMaker>());
+        context.Services.AddSingleton(app.Get<SubmissionService>());
+        context.AddAuthorization().SetAuthorized(member.UserName)
+            .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, team.Id.ToString()));
+
+        var cut = context.Render<RunSubmissionsPanel>(p => p.Add(c => c.Run, run));
+        cut.Find("[data-testid=submit-sensorium]").Click();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=submit-step]").Count(s => s.TextContent.Contains("scored"))),
+            TimeSpan.FromMinutes(3));
+        var steps = cut.FindAll("[data-testid=submit-step]").Select(s => s.TextContent).ToList();
+        Assert.Contains(steps, s => s.Contains("live test") && s.Contains("to average"));
+        Assert.Contains(steps, s => s.Contains("final test") && s.Contains("hidden until the host reveals"));
+        Assert.Equal(2, cut.FindAll("[data-testid=submission-row]").Count);
+
+        var board = await app.CreateClient().GetFromJsonAsync<Leaderboard>("/api/leaderboards/sensorium/test", WorkbenchApp.Json);
+        var row = Assert.Single(board!.Rows);
+        Assert.Equal(("alpha", 1), (row.TeamName, row.Rank!.Value));
+        var stored = await app.Get<Sensorium.Storage.Submissions.SubmissionStore>().ListForRunAsync(run.Id);
+        Assert.Equal(2, stored.Count);
+
+        // The same click again the same day: refused with when the next is allowed.
+        cut.Find("[data-testid=submit-sensorium]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("next is allowed at", cut.Markup), TimeSpan.FromMinutes(3));
+    }
+}

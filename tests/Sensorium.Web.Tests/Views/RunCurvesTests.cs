@@ -1,0 +1,101 @@
+using System.Security.Claims;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+using Sensorium.Storage.Runs;
+using Sensorium.Web.Features.Accounts;
+using Sensorium.Web.Features.Runs;
+using Sensorium.Web.Features.Runs.Charts;
+using Sensorium.Web.Features.Runs.Scheduling;
+using Sensorium.Web.Features.Training;
+
+namespace Sensorium.Web.Tests.Views;
+
+public sealed class RunCurvesTests
+{
+    static EpochReport Epoch(int epoch, double correlation, double lr = 0.009) => new(
+        epoch, TrainLoss: 1.0 / epoch, correlation,
+        new Dictionary<string, double> { ["21067-10-18"] = correlation - 0.01, ["26872-17-20"] = correlation + 0.01 },
+        lr, EpochSeconds: 12.5, Progress: epoch / 10.0);
+
+    [Fact]
+    public void History_places_batches_in_epoch_time_and_finds_the_best_epoch()
+    {
+        var history = RunHistory.From(
+            [new RunEpoch { Epoch = 1, TrainLoss = 2, ValidationCorrelation = 0.2, PerMouseCorrelationJson = "{\"a\":0.1,\"b\":0.3}", LearningRate = 0.009 },
+             new RunEpoch { Epoch = 2, TrainLoss = 1, ValidationCorrelation = 0.25, PerMouseCorrelationJson = "{\"a\":0.2,\"b\":0.3}", LearningRate = 0.009 }],
+            [new RunBatch { Epoch = 1, Batch = 0, Loss = 3 }, new RunBatch { Epoch = 1, Batch = 3, Loss = 2 }]);
+        Assert.Equal(["a", "b"], history.Mice);
+        Assert.Equal(2, history.Best!.Epoch);
+        Assert.Equal([0.25, 1.0], history.BatchLoss().Select(p => p.X));
+
+        history.Add(new BatchProgress(1, 1, Epoch: 3, Batch: 4, BatchesPerEpoch: 10, Loss: 0.5, Progress: 0.3));
+        Assert.Equal(2.5, history.BatchLoss()[^1].X);
+        history.Add(new Features.Training.EpochCompleted(1, 1, 3, 0.9, 0.31, new Dictionary<string, double> { ["a"] = 0.3 }, 0.0027, 10, 0.31));
+        Assert.Equal(3, history.Best!.Epoch);
+        Assert.Equal(3, history.Epochs.Count);
+    }
+
+    [Fact]
+    public void History_thins_live_batches_and_drops_repeated_ones_of_a_resumed_run()
+    {
+        var history = new RunHistory();
+        for (int i = 0; i <= RunHistory.MaxBatchPoints; i++) history.Add(new BatchProgress(1, 1, 1 + i / 100, i % 100, 100, i, 0));
+        Assert.True(history.BatchCount <= RunHistory.MaxBatchPoints / 2 + 2);
+        Assert.Equal(RunHistory.MaxBatchPoints, history.BatchLoss()[^1].Y); // the newest point stays
+
+        var resumed = new RunHistory();
+        for (int b = 0; b < 5; b++) resumed.Add(new BatchProgress(1, 1, 2, b, 5, 1, 0));
+        resumed.Add(new BatchProgress(1, 1, 2, 0, 5, 0.5, 0)); // the worker restarted epoch 2
+        Assert.Equal(1, resumed.BatchCount);
+    }
+
+    [Fact]
+    public void Remaining_time_follows_the_pace_so_far()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(30), RunHistory.EstimateRemaining(0.25, TimeSpan.FromMinutes(10)));
+        Assert.Null(RunHistory.EstimateRemaining(0, TimeSpan.FromMinutes(10)));
+        Assert.Null(RunHistory.EstimateRemaining(1, TimeSpan.FromMinutes(10)));
+    }
+
+    [Fact]
+    public async Task Run_page_shows_the_history_so_far_and_draws_a_new_epoch_live()
+    {
+        using var app = new WorkbenchApp();
+        var (team, member) = await app.CreateTeamAsync("alpha");
+        var run = await app.Get<RunStore>().CreateAsync(new NewRun(team.Id, member.Id, "sota-baseline", "{\"seed\":1}", null));
+        await app.Get<RunStore>().TransitionAsync(run.Id, RunStatus.Running, "cpu");
+        var recorder = app.Get<RunProgressRecorder>();
+        for (int b = 0; b < 4; b++) await recorder.BatchAsync(run.Id, 1, b, 4, 2.0 - 0.1 * b, 0.025 * (b + 1));
+        await recorder.EpochAsync(run.Id, Epoch(1, 0.20));
+        await recorder.EpochAsync(run.Id, Epoch(2, 0.24, lr: 0.0027));
+
+        await using var context = new BunitContext();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.Services.AddSingleton(app.Get<RunQueue>());
+        context.Services.AddSingleton(app.Get<RunMetricStore>());
+        context.Services.AddSingleton(app.Get<TrainingNotifications>());
+        context.Services.AddSingleton(TimeProvider.System);
+        context.AddAuthorization().SetAuthorized(member.UserName)
+            .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, team.Id.ToString()));
+
+        var cut = context.Render<RunDetailPage>(p => p.Add(c => c.RunId, run.Id));
+        IReadOnlyList<string?> Points(string chart, string series) =>
+            cut.FindAll($"figure[data-chart='{chart}'] g.chart-series[data-series='{series}']").Select(g => g.GetAttribute("data-points")).ToList();
+
+        cut.WaitForAssertion(() => Assert.Equal(["2"], Points("Validation correlation (single trial)", "mean")));
+        Assert.Equal(["2"], Points("Validation correlation (single trial)", "26872-17-20"));
+        Assert.Equal(["4"], Points("Training loss", "batch loss"));
+        Assert.Equal(["2"], Points("Learning rate", "learning rate"));
+        Assert.Contains("best: epoch 2", cut.Markup);
+
+        await recorder.EpochAsync(run.Id, Epoch(3, 0.27));
+        cut.WaitForAssertion(() => Assert.Equal(["3"], Points("Validation correlation (single trial)", "mean")));
+        Assert.Contains("best: epoch 3", cut.Markup);
+        Assert.Contains("0.2700", cut.Find(".run-best").TextContent);
+
+        await recorder.BatchAsync(run.Id, 4, 0, 4, 0.8, 0.31);
+        cut.WaitForAssertion(() => Assert.Equal(["5"], Points("Training loss", "batch loss")), TimeSpan.FromSeconds(5));
+    }
+}
