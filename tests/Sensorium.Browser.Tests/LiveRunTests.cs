@@ -80,10 +80,12 @@ public sealed class LiveRunTests : IAsyncLifetime
         await Assertions.Expect(rows).ToHaveCountAsync(3, new() { Timeout = Long });
         await page.Locator(".run-status[data-status=succeeded]").WaitForAsync(new() { Timeout = Long });
         Assert.Equal(runUrl, page.Url);
-        var firstRow = await rows.First.InnerTextAsync();
+        var firstRow = (await rows.First.TextContentAsync())!; // the table may sit in a collapsed panel
         Assert.StartsWith("1", firstRow.Trim());
         Assert.Contains("26872-17-20", firstRow);
 
+        var epochsPanel = page.GetByText("Epochs (3)");
+        if (await epochsPanel.CountAsync() > 0) await epochsPanel.First.ClickAsync(); // open it for the screenshot
         var screenshot = Path.Combine(ArtifactsDirectory, "live-run.png");
         await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
         Assert.True(new FileInfo(screenshot).Length > 10_000);
