@@ -100,9 +100,9 @@ await page.EvaluateAsync("""
     () => {
       window.__epochs = {};
       const stamp = () => document.querySelectorAll("table").forEach(t => {
-        if (!t.querySelector("th") || !t.innerText.includes("Train loss")) return;
+        if (!t.querySelector("th") || !t.textContent.includes("Train loss")) return;
         t.querySelectorAll("tbody tr").forEach(r => {
-          const e = parseInt(r.cells[0].innerText);
+          const e = parseInt(r.cells[0].textContent);
           if (!(e in window.__epochs)) window.__epochs[e] = Date.now();
         });
       });
