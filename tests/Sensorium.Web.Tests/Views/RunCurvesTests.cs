@@ -76,6 +76,8 @@ public sealed class RunCurvesTests
         context.Services.AddSingleton(app.Get<RunQueue>());
         context.Services.AddSingleton(app.Get<RunMetricStore>());
         context.Services.AddSingleton(app.Get<TrainingNotifications>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.RunSubmissionMaker>()); // the page's submit panel
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionService>());
         context.Services.AddSingleton(TimeProvider.System);
         context.AddAuthorization().SetAuthorized(member.UserName)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, team.Id.ToString()));
