@@ -32,10 +32,13 @@ public sealed record DatasetSpec
     /// <summary>Feed the pupil centre to the model (for its shifter); null = the track's (true only for sensorium+).</summary>
     public bool? IncludePupilCenter { get; init; }
 
+    [JsonIgnore]
     public bool BehaviorChannels => IncludeBehavior ?? Track == "sensorium+";
+    [JsonIgnore]
     public bool PupilCenter => IncludePupilCenter ?? Track == "sensorium+";
 
     /// <summary>The track's mice (null for "all": every mouse found in the dataset).</summary>
+    [JsonIgnore]
     public IReadOnlyList<string>? TrackMice => Track switch
     {
         "sensorium" => [SensoriumMouse],
