@@ -97,6 +97,8 @@ public sealed class RunCurvesTests
         Assert.Contains("best: epoch 3", cut.Markup);
         Assert.Contains("0.2700", cut.Find(".run-best").TextContent);
 
+        // Batch events are published at most every PublishInterval per run: wait one out so this one is not thinned.
+        await Task.Delay(RunProgressRecorder.PublishInterval + TimeSpan.FromMilliseconds(100));
         await recorder.BatchAsync(run.Id, 4, 0, 4, 0.8, 0.31);
         cut.WaitForAssertion(() => Assert.Equal(["5"], Points("Training loss", "batch loss")), TimeSpan.FromSeconds(5));
     }
