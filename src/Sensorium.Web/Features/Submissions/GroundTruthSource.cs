@@ -13,11 +13,13 @@ namespace Sensorium.Web.Features.Submissions;
 /// (<see cref="SubmissionsOptions.TruthPath"/>), whose trial_idx are the ids participants see (hashed for the
 /// competition mice), as in the organizers' ground-truth files. Loaded once, kept in memory (a few MB per tier).
 /// </summary>
-public sealed class GroundTruthSource(IOptions<SubmissionsOptions> options, IOptions<WorkbenchOptions> workbench)
+public sealed class GroundTruthSource(IOptions<SubmissionsOptions> options, IOptions<WorkbenchOptions> workbench,
+    IOptions<Sensorium.Web.Features.Datasets.FirstDataset.FirstDatasetOptions> firstDataset)
 {
     readonly ConcurrentDictionary<(string Track, string Tier), Lazy<GroundTruth>> cache = new();
 
-    public string HostCopyPath => options.Value.TruthPath ?? Path.Combine(workbench.Value.DatasetRoot!, "synthetic", "host");
+    /// <summary>Submissions:TruthPath, else the host copy of the synthetic dataset made at first start.</summary>
+    public string HostCopyPath => options.Value.TruthPath ?? Path.Combine(workbench.Value.DatasetRoot!, firstDataset.Value.DatasetName, "host");
 
     public string ImportedPath(string track, string tier) =>
         Path.Combine(workbench.Value.DataDirectory, "truth", track == "sensorium+" ? "sensorium-plus" : track, tier + ".csv");
