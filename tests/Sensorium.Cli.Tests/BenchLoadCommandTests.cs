@@ -13,7 +13,7 @@ public class BenchLoadCommandTests
         var w = new TestMouseWriter { Trials = 12, Height = 16, Width = 24 };
         w.WriteFolder(dir.Path);
         string zip = w.WriteZip(dir.Path);
-        var (code, stdout, stderr) = InspectCommandTests.Run("bench", "load", "--data", dir.Path, "--mouse", "26872-17-20", "--repeat", "2");
+        var (code, stdout, stderr) = Cli.Run("bench", "load", "--data", dir.Path, "--mouse", "26872-17-20", "--repeat", "2");
         Assert.True(code == 0, stderr);
         using var doc = JsonDocument.Parse(stdout);
         var r = doc.RootElement;
@@ -33,8 +33,8 @@ public class BenchLoadCommandTests
     {
         using var dir = new TempDir();
         new TestMouseWriter().WriteFolder(dir.Path);
-        Assert.Equal(CommandLine.UsageError, InspectCommandTests.Run("bench", "load", "--data", dir.Path, "--mouse", "1-2-3").Code);
-        Assert.Equal(CommandLine.UsageError, InspectCommandTests.Run("bench", "load").Code);
-        Assert.Equal(CommandLine.UsageError, InspectCommandTests.Run("bench", "load", "--data", dir.Path, "--scale", "0").Code);
+        Assert.Equal(CommandLine.UsageError, Cli.Run("bench", "load", "--data", dir.Path, "--mouse", "1-2-3").Code);
+        Assert.Equal(CommandLine.UsageError, Cli.Run("bench", "load").Code);
+        Assert.Equal(CommandLine.UsageError, Cli.Run("bench", "load", "--data", dir.Path, "--scale", "0").Code);
     }
 }

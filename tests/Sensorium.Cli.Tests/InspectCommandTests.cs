@@ -9,13 +9,7 @@ public class InspectCommandTests
 {
     private const string Hash = "-GrayImageNet-94c6ff995dac583098847cfecd43e7b6";
 
-    internal static (int Code, string Out, string Err) Run(params string[] argv)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CommandLine.Run(argv, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] argv) => Cli.Run(argv);
 
     [Fact]
     public void DescribesEveryMouseOfADatasetRoot()

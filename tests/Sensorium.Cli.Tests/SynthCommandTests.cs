@@ -5,13 +5,7 @@ namespace Sensorium.Cli.Tests;
 
 public class SynthCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] argv)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CommandLine.Run(argv, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] argv) => Cli.Run(argv);
 
     [Fact]
     public void WritesTheDatasetAndPrintsAJsonSummary()

@@ -34,13 +34,7 @@ public sealed class TinyDatasetCollection : ICollectionFixture<TinyDatasetFixtur
 [Collection("tiny dataset")]
 public class WorkflowTests(TinyDatasetFixture dataset)
 {
-    private static (int Code, string Out, string Err) Run(params string[] argv)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CommandLine.Run(argv, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] argv) => Cli.Run(argv);
 
     private string Train(string name, string track, int epochs, params string[] extra)
     {

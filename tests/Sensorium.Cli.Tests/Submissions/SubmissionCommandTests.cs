@@ -7,13 +7,7 @@ public class SubmissionCommandTests
 {
     private static string Official(string file) => Sensorium.Data.Tests.TestPaths.Official(file);
 
-    private static (int Code, string Out, string Err) Run(params string[] argv)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CommandLine.Run(argv, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] argv) => Cli.Run(argv);
 
     private static readonly string Submission = Official("metrics_submission_file_live_test.csv");
     private static readonly string Truth = Official("metrics_ground_truth_file_test.csv");
@@ -130,13 +124,7 @@ public class SubmissionCommandTests
 /// <summary>The commands on a dataset folder (the data branch's reader), not a CSV.</summary>
 public class SubmissionDatasetCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] argv)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CommandLine.Run(argv, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] argv) => Cli.Run(argv);
 
     [Fact]
     public void Validate_and_score_against_a_dataset_folder()
