@@ -16,6 +16,8 @@ public sealed class Predictor : IDisposable
         Device = device;
     }
 
+    private readonly Dictionary<string, DeviceData> _uploaded = new(StringComparer.Ordinal);
+
     public RunSpec Spec { get; }
     public FiringRateEncoder Model { get; }
     public Device Device { get; }
@@ -38,7 +40,9 @@ public sealed class Predictor : IDisposable
     /// <summary>Predictions (trials × neurons, row-major) for the given trials of a mouse, in eval mode.</summary>
     public float[] Predict(PreprocessedMouse mouse, int[] trials, int batchSize = 128)
     {
-        using var data = new DeviceData(DatasetLoader.ForTraining(mouse), Device, Spec.Dataset.BehaviorChannels, Spec.Dataset.PupilCenter);
+        // Upload each mouse once per predictor: a submission predicts two tiers of the same mouse.
+        if (!_uploaded.TryGetValue(mouse.DataKey, out var data))
+            _uploaded[mouse.DataKey] = data = new DeviceData(DatasetLoader.ForTraining(mouse), Device, Spec.Dataset.BehaviorChannels, Spec.Dataset.PupilCenter);
         using var predictions = Trainer.Predict(Model, data, trials, batchSize); // (T,N)
         using var cpu = predictions.cpu();
         return cpu.data<float>().ToArray();
@@ -51,5 +55,9 @@ public sealed class Predictor : IDisposable
         return (trials, trials.Length == 0 ? [] : Predict(mouse, trials, batchSize));
     }
 
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        foreach (var d in _uploaded.Values) d.Dispose();
+        Model.Dispose();
+    }
 }
