@@ -28,8 +28,8 @@ public static class ModelBuilder
         var core = new Stacked2dCore(spec.InputChannels, spec.HiddenChannels, spec.InputKernel, spec.HiddenKernel,
             spec.Layers, linear: spec.Kind == CoreKind.Ln, spec.GammaInput, spec.BatchNormMomentum, generator, cpu);
         var noise = new SamplingNoise(seed);
-        var readouts = new ModuleDict<FullGaussian2dReadout>();
-        var shifters = spec.Shifter ? new ModuleDict<MlpShifter>() : null;
+        var readouts = new PerMouse<FullGaussian2dReadout>();
+        var shifters = spec.Shifter ? new PerMouse<MlpShifter>() : null;
         foreach (var mouse in mice)
         {
             var grid = mouse.CorticalX is null || mouse.CorticalY is null

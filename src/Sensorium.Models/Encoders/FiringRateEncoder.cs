@@ -17,13 +17,13 @@ namespace Sensorium.Models.Encoders;
 public sealed class FiringRateEncoder : nn.Module<Tensor, string, Tensor?, Tensor>
 {
     private readonly Stacked2dCore core;
-    private readonly ModuleDict<FullGaussian2dReadout> readout;
-    private readonly ModuleDict<MlpShifter>? shifter;
+    private readonly PerMouse<FullGaussian2dReadout> readout;
+    private readonly PerMouse<MlpShifter>? shifter;
     private readonly SamplingNoise? noise;
 
     /// <param name="noise">The readouts' shared training-time noise, disposed with the encoder.</param>
-    public FiringRateEncoder(Stacked2dCore core, ModuleDict<FullGaussian2dReadout> readout,
-        ModuleDict<MlpShifter>? shifter = null, SamplingNoise? noise = null) : base(nameof(FiringRateEncoder))
+    public FiringRateEncoder(Stacked2dCore core, PerMouse<FullGaussian2dReadout> readout,
+        PerMouse<MlpShifter>? shifter = null, SamplingNoise? noise = null) : base(nameof(FiringRateEncoder))
     {
         if (shifter is not null)
             foreach (var key in readout.Keys.Where(k => !shifter.ContainsKey(k)))
@@ -36,7 +36,7 @@ public sealed class FiringRateEncoder : nn.Module<Tensor, string, Tensor?, Tenso
     }
 
     public Stacked2dCore Core => core;
-    public IReadOnlyList<string> DataKeys => [.. readout.keys()];
+    public IReadOnlyList<string> DataKeys => readout.Keys;
     public bool HasShifter => shifter is not null;
     public FullGaussian2dReadout Readout(string dataKey) => Lookup(readout, dataKey, "readout");
     public MlpShifter Shifter(string dataKey) =>
@@ -75,7 +75,7 @@ public sealed class FiringRateEncoder : nn.Module<Tensor, string, Tensor?, Tenso
         base.Dispose(disposing);
     }
 
-    private static T Lookup<T>(ModuleDict<T> parts, string dataKey, string role) where T : nn.Module =>
+    private static T Lookup<T>(PerMouse<T> parts, string dataKey, string role) where T : nn.Module =>
         parts.TryGetValue(dataKey, out var part)
             ? part
             : throw new KeyNotFoundException(

@@ -1,5 +1,6 @@
 using Sensorium.Models.Encoders;
 using Sensorium.Models.Measures;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Sensorium.Models.Tests.Encoders;
@@ -24,6 +25,31 @@ public sealed class FiringRateEncoderTests
         Assert.Contains("readout.m1._features", keys);
         Assert.Contains("readout.m1.source_grid", keys);
         Assert.DoesNotContain(keys, k => k.StartsWith("shifter."));
+    }
+
+    /// <summary>Moving a model to another device or dtype goes through TorchSharp's Module._toEpilog for every
+    /// submodule. TorchSharp 0.107's ModuleDict fails there (its two indexers both reflect as the property "Item":
+    /// "An item with the same key has already been added"), which broke every CUDA run; a dtype change takes the same
+    /// path, so this is tested on the CPU.</summary>
+    [Fact]
+    public void TheWholeModelWithShiftersConvertsToAnotherDtypeAndBack()
+    {
+        using var model = ModelBuilder.Build(Tiny.Spec with { Shifter = true, InputChannels = 2 }, Tiny.Mice(4, 2));
+        model.eval();
+        using var scope = NewDisposeScope();
+        var images = Tiny.Images(2, channels: 2);
+        var pupil = tensor(new float[] { 0.5f, -1, 2, 0 }).view(2, 2);
+        var before = model.call(images, "m1", pupil).clone();
+        model.to(ScalarType.Float64);
+        Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float64, p.dtype));
+        Assert.Equal(ScalarType.Float64, model.Readout("m1").parameters().First().dtype);
+        Assert.Equal(ScalarType.Float64, model.Shifter("m0").parameters().First().dtype);
+        var doubled = model.call(images.to(ScalarType.Float64), "m1", pupil.to(ScalarType.Float64));
+        Assert.True(Fixtures.MaxAbsDiff(doubled.to(ScalarType.Float32), before) < 1e-5);
+        model.to(ScalarType.Float32);
+        Assert.Equal(0, Fixtures.MaxAbsDiff(model.call(images, "m1", pupil), before), 6);
+        Assert.Contains("readout.m1._features", model.state_dict().Keys);
+        Assert.Contains("shifter.m0.mlp.4.weight", model.state_dict().Keys);
     }
 
     [Fact]
