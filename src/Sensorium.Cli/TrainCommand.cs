@@ -16,7 +16,8 @@ public sealed class TrainCommand : ICommand
     public string Usage => """
         usage: sensorium train --data DIR --out RUNDIR [--track sensorium|sensorium+|all] [--model sota|ln]
                                [--epochs N] [--mice KEY,...] [--seed N] [--device auto|cpu|cuda] [--threads N]
-                               [--batch-size N] [--lr X] [--scale X] [--events -|FILE]
+                               [--batch-size N] [--lr X] [--scale X] [--behavior on|off] [--shifter on|off]
+                               [--events -|FILE]
                sensorium train --spec SPEC.json --out RUNDIR [--events -|FILE]
                sensorium train --resume --out RUNDIR [--events -|FILE]
           --track    sensorium: stimulus only on 26872-17-20 (default); sensorium+: behaviour channels and shifter on
@@ -24,6 +25,10 @@ public sealed class TrainCommand : ICommand
           --model    sota (4-layer CNN core + Gaussian readout, default) or ln (linear-nonlinear: 3 linear layers)
           --epochs   maximum epochs (default 200; early stopping usually ends sooner)
           --mice     train these data keys instead of the track's (any dataset in the official layout)
+          --behavior behaviour (pupil, its derivative, running) as 3 extra input channels; default: on for sensorium+
+          --shifter  a per-mouse shifter of the readout grid driven by the pupil centre; default: on for sensorium+
+                     (ablations: e.g. --track sensorium+ --shifter off; the SENSORIUM mouse's test tiers have
+                     behaviour and pupil centre zeroed, so do not turn these on for 26872-17-20)
           --spec     a full run spec (JSON: dataset, model, trainer, seed) instead of the options above
           --resume   continue RUNDIR from its last checkpoint
           --events   write every training event as a JSON line (- = stdout, then the summary is the last line)
@@ -102,20 +107,17 @@ public sealed class TrainCommand : ICommand
     private static readonly JsonSerializerOptions Indented = new(RunSpec.Json) { WriteIndented = true };
 
     /// <summary>Builds a spec from the command-line options, with the starter kit's defaults for everything else.</summary>
-    internal static RunSpec SpecFromOptions(CliArgs args)
+    public static RunSpec SpecFromOptions(CliArgs args)
     {
         string data = args.Required("data");
         string track = args.Choice("track", "sensorium", "sensorium", "sensorium+", "all");
         string kind = args.Choice("model", "sota", "sota", "ln");
         var mice = args.List("mice");
         bool plus = track == "sensorium+";
-        var model = (kind, plus) switch
-        {
-            ("ln", true) => ModelSpec.LnPlus,
-            ("ln", false) => ModelSpec.Ln,
-            (_, true) => ModelSpec.SotaPlus,
-            _ => ModelSpec.Sota,
-        };
+        // Ablations: behaviour channels and the shifter default to the track's (both on for sensorium+ only).
+        bool behavior = args.Choice("behavior", plus ? "on" : "off", "on", "off") == "on";
+        bool shifter = args.Choice("shifter", plus ? "on" : "off", "on", "off") == "on";
+        var model = (kind == "ln" ? ModelSpec.Ln : ModelSpec.Sota) with { InputChannels = behavior ? 4 : 1, Shifter = shifter };
         var trainer = new TrainerSpec
         {
             MaxEpochs = args.Int("epochs", 200, 0, 100_000),
@@ -126,7 +128,12 @@ public sealed class TrainCommand : ICommand
         };
         return new RunSpec
         {
-            Dataset = new DatasetSpec { Path = data, Track = track, Mice = mice, Scale = args.Double("scale", 0.25) },
+            Dataset = new DatasetSpec
+            {
+                Path = data, Track = track, Mice = mice, Scale = args.Double("scale", 0.25),
+                IncludeBehavior = behavior == plus ? null : behavior,
+                IncludePupilCenter = shifter == plus ? null : shifter,
+            },
             Model = model,
             Trainer = trainer,
             Seed = args.Int("seed", 42, 0, int.MaxValue),
