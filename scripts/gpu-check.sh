@@ -75,6 +75,19 @@ step "TorchSharp loads libtorch from $torch_lib and trains a small model on CUDA
   "${cli[@]}" bench train --device cuda --neurons 500 --batch 16 --steps 2 --warmup 1 --eval-steps 1 --profile 1
 step "sensorium bench train --device cuda --steps $STEPS (reference configuration)" "$work/full" \
   "${cli[@]}" bench train --device cuda --steps "$STEPS" --warmup 3
+# 6. The CLI workflow on CUDA: a tiny synthetic dataset, train (behaviour + shifter) → evaluate → submission make.
+tiny="$work/tiny"
+step "sensorium synth --preset tiny (two competition mice)" "$work/synth" \
+  "${cli[@]}" synth --preset tiny --mice 26872-17-20,27204-5-13 --out "$tiny"
+step "sensorium train --track sensorium+ --device cuda --epochs 3 (tiny)" "$work/train" \
+  "${cli[@]}" train --data "$tiny" --track sensorium+ --device cuda --epochs 3 --out "$work/run"
+grep -E '^train: (device|finished)' "$work/train.err" | head -3
+step "sensorium evaluate --device cuda --tier test (tiny, against the host copy)" "$work/evaluate" \
+  "${cli[@]}" evaluate --run "$work/run" --truth "$tiny/host" --tier test --device cuda
+grep -E '"single_trial_correlation"' "$work/evaluate.json" | head -1
+step "sensorium submission make --track sensorium+ --device cuda (tiny)" "$work/submission" \
+  "${cli[@]}" submission make --run "$work/run" --track sensorium+ --out "$work/submission" --device cuda
+ls "$work/submission" 2>/dev/null | sed 's/^/    /'
 if [ -f scripts/reference/bench_reference_train.py ]; then
   step "PyTorch reference on the GPU, same configuration (for comparison)" "$work/reference" \
     "$PYTHON" scripts/reference/bench_reference_train.py --device cuda --steps "$STEPS" --warmup 3
