@@ -36,6 +36,7 @@ public sealed class RunSubmissionPanelTests(TinyBenchmark bench)
         context.Services.AddMudServices();
         context.Services.AddSingleton(app.Get<RunSubmissionMaker>());
         context.Services.AddSingleton(app.Get<SubmissionService>());
+        context.Services.AddSingleton(app.Get<SubmissionNotifications>());
         context.AddAuthorization().SetAuthorized(member.UserName)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, team.Id.ToString()));
 
@@ -57,5 +58,16 @@ public sealed class RunSubmissionPanelTests(TinyBenchmark bench)
         // The same click again the same day: refused with when the next is allowed.
         cut.Find("[data-testid=submit-sensorium]").Click();
         cut.WaitForAssertion(() => Assert.Contains("next is allowed at", cut.Markup), TimeSpan.FromMinutes(3));
+
+        // An entry for this run made elsewhere (here: the host, exempt from the limit, through the service the API
+        // uses) appears in the open panel without a reload.
+        string made = Directory.GetFiles(Path.Combine(runDir, "submissions"), "submission_file_live_test.csv", SearchOption.AllDirectories).First();
+        await using (var file = File.OpenRead(made))
+        {
+            var result = await app.Get<SubmissionService>().SubmitAsync(
+                new SubmitRequest(team.Id, member.Id, true, Tracks.Sensorium, Sensorium.Data.Submissions.SubmissionTiers.LiveTest, "again.csv", run.Id), file);
+            Assert.Equal(SubmitOutcome.Scored, result.Outcome);
+        }
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=submission-row]").Count), TimeSpan.FromSeconds(30));
     }
 }

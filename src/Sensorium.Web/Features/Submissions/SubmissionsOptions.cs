@@ -18,8 +18,9 @@ public sealed class SubmissionsOptions
 
     /// <summary>
     /// The host's ground truth: a dataset root in the official layout holding the competition mice with their true
-    /// test responses (the synthetic dataset's <c>host/</c> copy). Default: the first-start synthetic dataset's host copy, <c>Default: <c>&lt;DatasetRoot&gt;/synthetic/host</c>.lt;DatasetRootDefault: <c>&lt;DatasetRoot&gt;/synthetic/host</c>.gt;/synthetic-Default: <c>&lt;DatasetRoot&gt;/synthetic/host</c>.lt;presetDefault: <c>&lt;DatasetRoot&gt;/synthetic/host</c>.gt;/host</c>.
-    /// Test responses an administrator imports (official ground-truth CSVs) take precedence over it.
+    /// test responses (a synthetic dataset's <c>host/</c> copy). Default: the first-start synthetic dataset's host
+    /// copy, <c>&lt;DatasetRoot&gt;/synthetic-&lt;preset&gt;/host</c>. Test responses an administrator imports
+    /// (official ground-truth CSVs) take precedence over it.
     /// </summary>
     public string? TruthPath { get; set; }
 
