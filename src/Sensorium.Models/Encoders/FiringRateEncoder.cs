@@ -38,6 +38,8 @@ public sealed class FiringRateEncoder : nn.Module<Tensor, string, Tensor?, Tenso
     public Stacked2dCore Core => core;
     public IReadOnlyList<string> DataKeys => readout.Keys;
     public bool HasShifter => shifter is not null;
+    /// <summary>The readouts' shared training-time position noise (null when built without one).</summary>
+    public SamplingNoise? Noise => noise;
     public FullGaussian2dReadout Readout(string dataKey) => Lookup(readout, dataKey, "readout");
     public MlpShifter Shifter(string dataKey) =>
         shifter is null ? throw new InvalidOperationException("This model has no shifter.") : Lookup(shifter, dataKey, "shifter");

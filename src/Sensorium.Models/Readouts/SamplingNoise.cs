@@ -4,28 +4,40 @@ using static TorchSharp.torch;
 namespace Sensorium.Models.Readouts;
 
 /// <summary>
-/// The per-model source of the readouts' training-time position noise: one seeded <see cref="Generator"/>, shared
-/// by the readouts of all mice, so that concurrent trainings stay reproducible (the global RNG is process-wide).
-/// TorchSharp 0.107 only creates CPU generators (<c>new Generator(seed, cuda)</c> is a CPU generator labelled cuda),
-/// so the noise is drawn on the CPU and copied to the model's device: B·N·2 floats per batch (≈8 MB at B=128,
-/// N=8000, through pinned memory without blocking the host), the same numbers on every device. <see cref="UseDeviceRng"/> trades that for the device's global RNG.
+/// The per-model source of the readouts' training-time position noise, seeded, shared by the readouts of all mice.
+/// <list type="bullet">
+/// <item>CPU: one seeded <see cref="Generator"/> owned by this model, so concurrent trainings in one process stay
+/// reproducible (the global RNG is process-wide).</item>
+/// <item>CUDA: TorchSharp 0.107 only creates CPU generators (<c>new Generator(seed, cuda)</c> is a CPU generator
+/// labelled cuda), so the noise is drawn with the GPU's default generator, seeded with <see cref="Seed"/> on first use
+/// and on <see cref="Reset"/> (<c>torch.cuda.manual_seed</c>). Reproducible for one model per process (a training
+/// worker); drawing B·N·2 normals on the host and copying them (≈8 MB per step at B=128, N=8000) cost ~30% of a
+/// reference step on an H200. <see cref="HostRngOnCuda"/> restores the host draw (same numbers on every device).</item>
+/// </list>
 /// </summary>
 public sealed class SamplingNoise(ulong seed) : IDisposable
 {
     private Generator? generator;
+    private bool cudaSeeded;
 
     public ulong Seed { get; } = seed;
 
-    /// <summary>
-    /// Draw on the model's device with its default (process-wide, unseeded here) RNG instead: no copy, but not
-    /// reproducible per model. Off by default.
-    /// </summary>
-    public bool UseDeviceRng { get; set; }
+    /// <summary>On CUDA, draw on the host with the model's own generator and copy (the earlier behaviour; for
+    /// comparisons: `sensorium bench train --host-rng`). Off by default.</summary>
+    public bool HostRngOnCuda { get; set; }
 
     /// <summary>Standard normal noise of the given shape and dtype, on the given device.</summary>
     public Tensor Normal(long[] shape, ScalarType dtype, Device device)
     {
-        if (UseDeviceRng && device.type != DeviceType.CPU) return randn(shape, dtype, device);
+        if (device.type == DeviceType.CUDA && !HostRngOnCuda)
+        {
+            if (!cudaSeeded)
+            {
+                torch.cuda.manual_seed((long)Seed);
+                cudaSeeded = true;
+            }
+            return randn(shape, dtype, device);
+        }
         generator ??= new Generator(Seed);
         var noise = randn(shape, dtype, CPU, generator: generator);
         if (device.type == DeviceType.CPU) return noise;
@@ -44,6 +56,7 @@ public sealed class SamplingNoise(ulong seed) : IDisposable
     {
         generator?.Dispose();
         generator = null;
+        cudaSeeded = false;
     }
 
     public void Dispose() => Reset();
