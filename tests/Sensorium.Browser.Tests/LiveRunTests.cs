@@ -26,19 +26,7 @@ public sealed class LiveRunTests : IAsyncLifetime
     {
         app = new WorkbenchProcess();
         playwright = await Playwright.CreateAsync();
-        browser = await playwright.Chromium.LaunchPersistentContextAsync(userData, new BrowserTypeLaunchPersistentContextOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args =
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            ],
-            BaseURL = app.BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
-        });
-        browser.SetDefaultTimeout(60_000);
+        browser = await WorkbenchBrowser.LaunchAsync(playwright, userData, app.BaseAddress);
     }
 
     public async Task DisposeAsync()
@@ -53,22 +41,17 @@ public sealed class LiveRunTests : IAsyncLifetime
     public async Task A_member_trains_a_tiny_run_watches_it_live_and_cancels_another()
     {
         var password = await app.ReadyAsync(Startup);
-        var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
-
-        await page.GotoAsync("/account/signin");
-        await page.FillAsync("#username", "demo");
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(url => !url.Contains("/account/signin"));
+        var page = await WorkbenchBrowser.FirstPageAsync(browser);
+        await WorkbenchBrowser.SignInAsync(page, "demo", password);
 
         // A tiny run: the tiny dataset, a 2-layer core of 8 channels, 3 epochs.
-        var runUrl = await QueueRunAsync(page, "tiny live run", epochs: 3);
+        var runUrl = await WorkbenchBrowser.QueueTinyRunAsync(page, "tiny live run", "sensorium", epochs: 3);
         var rowsAtStart = await page.Locator(EpochRows).CountAsync();
         Assert.True(rowsAtStart < 3, $"{rowsAtStart} epochs already");
 
         // A second, long run in another tab: cancel it once it runs.
         var other = await browser.NewPageAsync();
-        await QueueRunAsync(other, "to be cancelled", epochs: 500);
+        await WorkbenchBrowser.QueueTinyRunAsync(other, "to be cancelled", "sensorium", epochs: 500);
         await other.Locator(".run-status[data-status=running]").WaitForAsync(new() { Timeout = Long });
         await other.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
         await other.Locator(".run-status[data-status=cancelled]").WaitForAsync(new() { Timeout = 30_000 });
@@ -98,29 +81,5 @@ public sealed class LiveRunTests : IAsyncLifetime
         Assert.Equal("3", await page.Locator(".field-epochs input").InputValueAsync());
         Assert.Equal("8", await page.Locator(".field-hidden input").InputValueAsync());
         Console.WriteLine($"Screenshots: {ArtifactsDirectory}");
-    }
-
-    /// <summary>Fills the New run form with a tiny model and queues it; returns the run page's address.</summary>
-    static async Task<string> QueueRunAsync(IPage page, string name, int epochs)
-    {
-        await page.GotoAsync("/runs/new");
-        await page.Locator(".field-dataset").GetByText("synthetic-tiny").WaitForAsync();
-        await page.Locator(".new-run-form[data-interactive=true]").WaitForAsync();
-        await SetAsync(page, ".field-name input", name);
-        await SetAsync(page, ".field-layers input", "2");
-        await SetAsync(page, ".field-hidden input", "8");
-        await SetAsync(page, ".field-batch input", "32");
-        await SetAsync(page, ".field-epochs input", epochs.ToString());
-        await page.ClickAsync("button.queue-run");
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/runs/\d+$"));
-        await page.Locator(".run-status").WaitForAsync();
-        return page.Url;
-    }
-
-    static async Task SetAsync(IPage page, string selector, string value)
-    {
-        var input = page.Locator(selector);
-        await input.FillAsync(value);
-        await input.PressAsync("Tab"); // MudBlazor fields bind on change
     }
 }

@@ -27,21 +27,7 @@ public sealed class SubmissionFlowTests : IAsyncLifetime
         // Two submissions per track and tier per day for this app: one by the one-click path, one upload; a third is refused.
         app = new WorkbenchProcess(new Dictionary<string, string> { ["Submissions__MaxPerWindow"] = "2" });
         playwright = await Playwright.CreateAsync();
-        browser = await playwright.Chromium.LaunchPersistentContextAsync(userData, new BrowserTypeLaunchPersistentContextOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args =
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            ],
-            BaseURL = app.BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
-            AcceptDownloads = true,
-            DownloadsPath = downloads,
-        });
-        browser.SetDefaultTimeout(60_000);
+        browser = await WorkbenchBrowser.LaunchAsync(playwright, userData, app.BaseAddress, downloads);
     }
 
     public async Task DisposeAsync()
@@ -57,13 +43,13 @@ public sealed class SubmissionFlowTests : IAsyncLifetime
     public async Task A_trained_run_reaches_both_leaderboards_with_one_click_each_and_an_uploaded_csv_is_ranked_too()
     {
         var password = await app.ReadyAsync(Startup);
-        var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
-        await SignInAsync(page, "demo", password);
+        var page = await WorkbenchBrowser.FirstPageAsync(browser);
+        await WorkbenchBrowser.SignInAsync(page, "demo", password);
 
         // Two tiny runs, one per track; they train side by side (two CPU slots).
-        var sensoriumRun = await QueueRunAsync(page, "tiny sensorium", "sensorium");
+        var sensoriumRun = await WorkbenchBrowser.QueueTinyRunAsync(page, "tiny sensorium", "sensorium", epochs: 2);
         var plusPage = await browser.NewPageAsync();
-        var plusRun = await QueueRunAsync(plusPage, "tiny sensorium+", "sensorium+");
+        var plusRun = await WorkbenchBrowser.QueueTinyRunAsync(plusPage, "tiny sensorium+", "sensorium+", epochs: 2);
 
         // Before the run has finished, the panel says so.
         await page.Locator("[data-testid=run-submissions-panel]").WaitForAsync();
@@ -126,15 +112,6 @@ public sealed class SubmissionFlowTests : IAsyncLifetime
 
     sealed record Scores(string SingleTrial, string ToAverage);
 
-    static async Task SignInAsync(IPage page, string user, string password)
-    {
-        await page.GotoAsync("/account/signin");
-        await page.FillAsync("#username", user);
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(url => !url.Contains("/account/signin"));
-    }
-
     /// <summary>Waits for the run to succeed, clicks its track's button and checks both files were scored; returns the live-test scores shown.</summary>
     static async Task<Scores> SubmitFromRunAsync(IPage page, string runUrl, string slug)
     {
@@ -173,35 +150,5 @@ public sealed class SubmissionFlowTests : IAsyncLifetime
         await page.SelectOptionAsync("[data-testid=upload-track]", track);
         await page.SelectOptionAsync("[data-testid=upload-tier]", tier);
         await page.SetInputFilesAsync("[data-testid=upload-file]", file);
-    }
-
-    /// <summary>Fills the New run form with a tiny model for <paramref name="track"/> and queues it; returns the run page's address.</summary>
-    static async Task<string> QueueRunAsync(IPage page, string name, string track)
-    {
-        await page.GotoAsync("/runs/new");
-        await page.Locator(".field-dataset").GetByText("synthetic-tiny").WaitForAsync();
-        await page.Locator(".new-run-form[data-interactive=true]").WaitForAsync();
-        await SetAsync(page, ".field-name input", name);
-        if (track != "sensorium")
-        {
-            await page.Locator(".field-track").ClickAsync();
-            await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex($"^{Regex.Escape(track)}$") }).ClickAsync();
-            await Assertions.Expect(page.Locator(".field-track input")).ToHaveValueAsync(track);
-        }
-        await SetAsync(page, ".field-layers input", "2");
-        await SetAsync(page, ".field-hidden input", "8");
-        await SetAsync(page, ".field-batch input", "32");
-        await SetAsync(page, ".field-epochs input", "2");
-        await page.ClickAsync("button.queue-run");
-        await page.WaitForURLAsync(new Regex(@"/runs/\d+$"));
-        await page.Locator(".run-status").WaitForAsync();
-        return page.Url;
-    }
-
-    static async Task SetAsync(IPage page, string selector, string value)
-    {
-        var input = page.Locator(selector);
-        await input.FillAsync(value);
-        await input.PressAsync("Tab"); // MudBlazor fields bind on change
     }
 }

@@ -1,0 +1,74 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace Sensorium.Browser.Tests;
+
+/// <summary>Debian's Chromium through Playwright (it cannot download browsers here), and the steps tests share.</summary>
+internal static class WorkbenchBrowser
+{
+    /// <summary>A headless Chromium with its own profile folder, pointed at the app.</summary>
+    public static async Task<IBrowserContext> LaunchAsync(IPlaywright playwright, string userData, Uri app, string? downloads = null)
+    {
+        var context = await playwright.Chromium.LaunchPersistentContextAsync(userData, new BrowserTypeLaunchPersistentContextOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args =
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+            BaseURL = app.ToString(),
+            ViewportSize = new ViewportSize { Width = 1400, Height = 1000 },
+            AcceptDownloads = downloads is not null,
+            DownloadsPath = downloads,
+        });
+        context.SetDefaultTimeout(60_000);
+        return context;
+    }
+
+    public static async Task<IPage> FirstPageAsync(IBrowserContext context) =>
+        context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+
+    public static async Task SignInAsync(IPage page, string user, string password)
+    {
+        await page.GotoAsync("/account/signin");
+        await page.FillAsync("#username", user);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(url => !url.Contains("/account/signin"));
+    }
+
+    /// <summary>
+    /// Fills the New run form with a tiny model (tiny dataset, 2-layer core of 8 channels, batch 32) for
+    /// <paramref name="track"/> and queues it; returns the run page's address.
+    /// </summary>
+    public static async Task<string> QueueTinyRunAsync(IPage page, string name, string track, int epochs)
+    {
+        await page.GotoAsync("/runs/new");
+        await page.Locator(".field-dataset").GetByText("synthetic-tiny").WaitForAsync();
+        await page.Locator(".new-run-form[data-interactive=true]").WaitForAsync();
+        await SetAsync(page, ".field-name input", name);
+        if (track != "sensorium")
+        {
+            await page.Locator(".field-track").ClickAsync();
+            await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex($"^{Regex.Escape(track)}$") }).ClickAsync();
+            await Assertions.Expect(page.Locator(".field-track input")).ToHaveValueAsync(track);
+        }
+        await SetAsync(page, ".field-layers input", "2");
+        await SetAsync(page, ".field-hidden input", "8");
+        await SetAsync(page, ".field-batch input", "32");
+        await SetAsync(page, ".field-epochs input", epochs.ToString());
+        await page.ClickAsync("button.queue-run");
+        await page.WaitForURLAsync(new Regex(@"/runs/\d+$"));
+        await page.Locator(".run-status").WaitForAsync();
+        return page.Url;
+    }
+
+    public static async Task SetAsync(IPage page, string selector, string value)
+    {
+        var input = page.Locator(selector);
+        await input.FillAsync(value);
+        await input.PressAsync("Tab"); // MudBlazor fields bind on change
+    }
+}
