@@ -14,7 +14,9 @@
 # sees a GPU; makes a copy of the CLI without the CPU libtorch (so that only the GPU machine's libtorch can be loaded);
 # runs `sensorium bench train` with SENSORIUM_LIBTORCH_DIR=<torch/lib> (Sensorium.Models' TorchNative preloads
 # libtorch_cuda.so etc., then our libLibTorchSharp.so) on a tiny model (load + forward/backward per part on CUDA), then
-# the reference configuration for $STEPS steps, then the PyTorch reference on the GPU for comparison.
+# the reference configuration for $STEPS steps, then the CLI workflow on CUDA on a tiny synthetic dataset (synth →
+# train --track sensorium+ → evaluate → submission make), then the PyTorch reference on the GPU for comparison.
+# Seen working (2026-11-26) on an H200 with PyTorch 2.11.0+cu130 and a self-contained publish carried as a tar.xz.
 # TorchSharp 0.107 is built against libtorch 2.10; another torch version may fail to link (undefined symbols): that
 # is reported as the answer to "does it load", not hidden.
 set -uo pipefail
