@@ -78,6 +78,7 @@ public sealed class RunCurvesTests
         context.Services.AddSingleton(app.Get<TrainingNotifications>());
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.RunSubmissionMaker>()); // the page's submit panel
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionService>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionNotifications>());
         context.Services.AddSingleton(TimeProvider.System);
         context.AddAuthorization().SetAuthorized(member.UserName)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, team.Id.ToString()));
