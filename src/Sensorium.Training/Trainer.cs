@@ -151,8 +151,10 @@ public static class Trainer
         PoissonLoss poisson, TrainerSpec ts, int seed, int epoch, int batchesPerEpoch, IProgress<TrainingEvent>? progress,
         CancellationToken cancel)
     {
-        // A generator per epoch, so that a resumed run shuffles exactly as an uninterrupted one.
+        // A generator per epoch for the shuffling and one for the readouts' position noise, so that a resumed run
+        // shuffles and samples exactly as an uninterrupted one.
         var rng = new Random(unchecked(seed * 1_000_003 + epoch));
+        model.Noise?.Restart(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)epoch * 0xBF58476D1CE4E5B9UL + 1));
         var steps = MiceCycler.Epoch(data.Select(d => d.Mouse.Train).ToList(), ts.BatchSize, rng);
         int stepEvery = data.Count; // one optimizer step per round over the mice
         var clock = Stopwatch.StartNew();

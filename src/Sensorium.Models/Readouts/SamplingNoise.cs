@@ -20,7 +20,7 @@ public sealed class SamplingNoise(ulong seed) : IDisposable
     private Generator? generator;
     private bool cudaSeeded;
 
-    public ulong Seed { get; } = seed;
+    public ulong Seed { get; private set; } = seed;
 
     /// <summary>On CUDA, draw on the host with the model's own generator and copy (the earlier behaviour; for
     /// comparisons: `sensorium bench train --host-rng`). Off by default.</summary>
@@ -49,6 +49,14 @@ public sealed class SamplingNoise(ulong seed) : IDisposable
             using var pinned = noise.pin_memory();
             return pinned.to(device, non_blocking: true);
         }
+    }
+
+    /// <summary>Restart the noise sequence from <paramref name="newSeed"/> (the trainer does this at every epoch, so
+    /// that a resumed run draws exactly what an uninterrupted one would).</summary>
+    public void Restart(ulong newSeed)
+    {
+        Seed = newSeed;
+        Reset();
     }
 
     /// <summary>Restart the noise sequence from the seed.</summary>
