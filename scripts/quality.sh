@@ -95,16 +95,14 @@ EOF
 done
 
 python3 - "$tsv" "$data" >"$out/quality.md" <<'EOF'
-import csv, glob, os, re, sys
+import csv, os, re, sys
 tsv, data = sys.argv[1:]
 oracle = {}
-readme = os.path.join(data, "README.txt")
-for path in [readme] + glob.glob(os.path.join(data, "README*")):
-    if os.path.exists(path):
-        for line in open(path):
-            m = re.match(r"\s+(\S+)\s+\d+ neurons.*oracle ([\d.]+) / ([\d.]+) / ([\d.]+)", line)
-            if m: oracle[m.group(1)] = tuple(float(x) for x in m.groups()[1:])
-        break
+readme = os.path.join(data, "README.txt")  # written by `sensorium synth`, with the oracle's scores per mouse
+if os.path.exists(readme):
+    for line in open(readme):
+        m = re.match(r"\s+(\S+)\s+\d+ neurons.*oracle ([\d.]+) / ([\d.]+) / ([\d.]+)", line)
+        if m: oracle[m.group(1)] = tuple(float(x) for x in m.groups()[1:])
 rows = list(csv.DictReader(open(tsv), delimiter="\t"))
 print("| config | mouse | epochs (stop) | best val | test single-trial | test corr-to-avg | test FEVE | % of oracle single-trial | % of image-only oracle | wall s | device |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")

@@ -49,27 +49,25 @@ internal static class ListLiteral
                 if (count < values.Length) values[count] = v;
                 count++;
                 if (i < s.Length && s[i] == (byte)',') { i++; continue; }
-                i = SkipSpaces(s, i);
-                if (i >= s.Length) { firstError = Unclosed(count); return -1; }
-                if (s[i] == (byte)',') { i++; continue; }
-                if (s[i] == (byte)']') return AfterClose(s, i + 1, count, ref firstError);
-                firstError = new Error(ErrorKind.Syntax, count, "", $"expected ',' or ']' after element {count - 1}, found {CsvFields.Show(s.Slice(i, 1))} (byte {i + 1})");
-                return -1;
-            }
-            while (i < s.Length && s[i] is not ((byte)',' or (byte)']' or (byte)' ' or (byte)'\t')) i++;
-            var token = s[start..i];
-            if (token.Length == 0) { firstError = new Error(ErrorKind.Syntax, count, "", $"empty element at index {count} (byte {start + 1})"); return -1; }
-            if (FastFloat.TryParse(token, out v) && double.IsFinite(v))
-            {
-                if (count < values.Length) values[count] = v;
             }
             else
             {
-                bool nonFinite = double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out _) || LooksNonFinite(token);
-                if (badElements++ == 0)
-                    firstError = new Error(nonFinite ? ErrorKind.NotFinite : ErrorKind.NotANumber, count, CsvFields.Show(token), "");
+                while (i < s.Length && s[i] is not ((byte)',' or (byte)']' or (byte)' ' or (byte)'\t')) i++;
+                var token = s[start..i];
+                if (token.Length == 0) { firstError = new Error(ErrorKind.Syntax, count, "", $"empty element at index {count} (byte {start + 1})"); return -1; }
+                if (FastFloat.TryParse(token, out v) && double.IsFinite(v))
+                {
+                    if (count < values.Length) values[count] = v;
+                }
+                else
+                {
+                    bool nonFinite = double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out _) || LooksNonFinite(token);
+                    if (badElements++ == 0)
+                        firstError = new Error(nonFinite ? ErrorKind.NotFinite : ErrorKind.NotANumber, count, CsvFields.Show(token), "");
+                }
+                count++;
             }
-            count++;
+            // After an element: spaces, then ',' or ']'.
             i = SkipSpaces(s, i);
             if (i >= s.Length) { firstError = Unclosed(count); return -1; }
             if (s[i] == (byte)',') { i++; continue; }

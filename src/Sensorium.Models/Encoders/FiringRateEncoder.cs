@@ -44,9 +44,6 @@ public sealed class FiringRateEncoder : nn.Module<Tensor, string, Tensor?, Tenso
     public MlpShifter Shifter(string dataKey) =>
         shifter is null ? throw new InvalidOperationException("This model has no shifter.") : Lookup(shifter, dataKey, "shifter");
 
-    /// <summary>Restart the readouts' position noise from its seed (reproducible training from here on).</summary>
-    public void ResetSamplingNoise() => noise?.Reset();
-
     /// <param name="images">(B,C_in,H,W)</param>
     /// <param name="dataKey">The mouse whose neurons to predict.</param>
     /// <param name="pupilCenter">(B,2); required when the model has a shifter, ignored otherwise.</param>
