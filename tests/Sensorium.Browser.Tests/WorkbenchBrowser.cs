@@ -36,7 +36,10 @@ internal static class WorkbenchBrowser
         await page.FillAsync("#username", user);
         await page.FillAsync("#password", password);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(url => !url.Contains("/account/signin"));
+        // Wait for the address to leave the sign-in page, then for the signed-in layout. Not for the "load" event:
+        // in two fresh-clone runs a wait for it after this navigation never ended (60 s) although the page was there.
+        await page.WaitForURLAsync(url => !url.Contains("/account/signin"), new() { WaitUntil = WaitUntilState.Commit });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).WaitForAsync();
     }
 
     /// <summary>
@@ -60,7 +63,7 @@ internal static class WorkbenchBrowser
         await SetAsync(page, ".field-batch input", "32");
         await SetAsync(page, ".field-epochs input", epochs.ToString());
         await page.ClickAsync("button.queue-run");
-        await page.WaitForURLAsync(new Regex(@"/runs/\d+$"));
+        await page.WaitForURLAsync(new Regex(@"/runs/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
         await page.Locator(".run-status").WaitForAsync();
         return page.Url;
     }
