@@ -18,9 +18,6 @@ public sealed class WorkbenchOptions
     /// <summary>Datasets may only be registered inside this folder. Default: <c>&lt;DataDirectory&gt;/datasets</c>.</summary>
     public string? DatasetRoot { get; set; }
 
-    /// <summary>Largest accepted upload (datasets, checkpoints), in bytes.</summary>
-    public long MaxUploadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
-
     /// <summary>Largest accepted run spec JSON, in bytes.</summary>
     public int MaxSpecBytes { get; set; } = 64 * 1024;
 
