@@ -21,6 +21,9 @@ public sealed class WorkbenchOptions
     /// <summary>Largest accepted run spec JSON, in bytes.</summary>
     public int MaxSpecBytes { get; set; } = 64 * 1024;
 
+    /// <summary>Memory one run may need (estimated before it is queued); 0 = the machine's memory divided by its slots.</summary>
+    public long MaxRunMemoryBytes { get; set; }
+
     /// <summary>How many runs one team may have waiting at once.</summary>
     public int MaxQueuedRunsPerTeam { get; set; } = 20;
 

@@ -18,7 +18,7 @@ public static class WorkbenchStartup
     {
         var options = app.Services.GetRequiredService<IOptions<WorkbenchOptions>>().Value; // validates them
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sensorium.Web.Startup");
-        Directory.CreateDirectory(options.DataDirectory);
+        Features.Security.OwnerOnlyFiles.Apply(options.DataDirectory); // 0700, and umask 077 for all that follows
         Directory.CreateDirectory(options.ArtifactsDirectory);
 
         var applied = app.Services.GetRequiredService<Database>().Initialize();
