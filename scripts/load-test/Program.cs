@@ -224,14 +224,15 @@ async Task Probe(string what, HttpClient client, HttpRequestMessage request, Gen
     }
     catch (HttpRequestException e)
     {
-        outcome = $"connection closed by the server ({e.Message})";
+        outcome = $"refused: the server answered and closed the connection while the body was still being sent ({e.Message})";
     }
     Console.WriteLine($"  {what}: {outcome}; client sent {(body?.Sent ?? 0) / 1048576.0:F1} MiB; server memory {before:F0} → {app.WorkingSetMiB():F0} MiB");
 }
 using (var probeClient = Client(teamTokens[0].Token))
 {
+    var declared = new GeneratedBody(300L << 20, true, "application/json");
     await Probe("300 MB JSON to POST /api/runs (declared length)", probeClient,
-        new HttpRequestMessage(HttpMethod.Post, "/api/runs") { Content = new GeneratedBody(300L << 20, true, "application/json") }, null);
+        new HttpRequestMessage(HttpMethod.Post, "/api/runs") { Content = declared }, declared);
     var chunked = new GeneratedBody(300L << 20, false, "application/json");
     await Probe("300 MB JSON to POST /api/runs (chunked)", probeClient,
         new HttpRequestMessage(HttpMethod.Post, "/api/runs") { Content = chunked }, chunked);
