@@ -95,3 +95,36 @@ public sealed class CredentialTests
         Assert.NotNull(throttle.RetryAfter("target", "203.0.113.9"));
     }
 }
+
+/// <summary>Issue 15.11: a refused JoinRun is an answer (information), not an error in the server's log.</summary>
+public sealed class HubRefusalLoggingTests
+{
+    sealed class Collector : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel Level, string Category, string Message)> Entries { get; } = new();
+        string category = "";
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Collector { category = categoryName, entries = Entries };
+        System.Collections.Concurrent.ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel, string, string)>? entries;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            entries?.Enqueue((logLevel, category, formatter(state, exception)));
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public async Task Joining_another_teams_run_is_logged_as_information_not_as_an_error()
+    {
+        var collector = new Collector();
+        using var app = new WorkbenchApp(services => services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(collector));
+        var (teamA, a) = await app.CreateTeamAsync("alpha");
+        var (teamB, b) = await app.CreateTeamAsync("beta");
+        var runOfB = await app.Get<Sensorium.Storage.Runs.RunStore>().CreateAsync(new Sensorium.Storage.Runs.NewRun(teamB.Id, b.Id, "r", WorkbenchApp.SpecJson(), null));
+        await using var connection = app.CreateHubConnection((await app.SignInAsync(a.UserName)).CookieHeader);
+        await connection.StartAsync();
+        await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => connection.InvokeAsync("JoinRun", runOfB.Id));
+
+        Assert.Contains(collector.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Information && e.Message.Contains("JoinRun refused"));
+        Assert.DoesNotContain(collector.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error && e.Message.Contains("JoinRun"));
+    }
+}

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.HttpsPolicy;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace Sensorium.Web.Features.Security;
@@ -45,6 +46,10 @@ public static class SecuritySetup
         });
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<HubConnections>();
+        services.AddSingleton<HubInvocationLogging>();
+        services.AddSignalR(hubs => hubs.AddFilter<HubInvocationLogging>());
+        services.Configure<LoggerFilterOptions>(logging => // HubInvocationLogging logs hub method failures instead
+            logging.AddFilter(HubInvocationLogging.DispatcherCategory, LogLevel.Critical));
         return services;
     }
 
