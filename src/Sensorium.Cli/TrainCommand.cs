@@ -20,9 +20,9 @@ public sealed class TrainCommand : ICommand
         usage: sensorium train --data DIR --out RUNDIR [--track sensorium|sensorium+|all] [--model sota|ln]
                                [--epochs N] [--mice KEY,...] [--seed N] [--device auto|cpu|cuda] [--threads N]
                                [--batch-size N] [--lr X] [--scale X] [--behavior on|off] [--shifter on|off]
-                               [--events -|FILE]
-               sensorium train --spec SPEC.json --out RUNDIR [--events -|FILE]
-               sensorium train --resume --out RUNDIR [--events -|FILE]
+                               [--events -|FILE] [--events-log FILE]
+               sensorium train --spec SPEC.json --out RUNDIR [--events -|FILE] [--events-log FILE]
+               sensorium train --resume --out RUNDIR [--events -|FILE] [--events-log FILE]
           --track    sensorium: stimulus only on 26872-17-20 (default); sensorium+: behaviour channels and shifter on
                      27204-5-13; all: one shared core over every mouse of the dataset, stimulus only
           --model    sota (4-layer CNN core + Gaussian readout, default) or ln (linear-nonlinear: 3 linear layers)
@@ -35,6 +35,7 @@ public sealed class TrainCommand : ICommand
           --spec     a full run spec (JSON: dataset, model, trainer, seed) instead of the options above
           --resume   continue RUNDIR from its last checkpoint
           --events   write every training event as a JSON line (- = stdout, then the summary is the last line)
+          --events-log  also append every event line to FILE (the workbench reads it back if it lost the stdout)
         Progress goes to stderr; the final JSON summary (best validation correlation per mouse) to stdout.
         A health guard checks the loss and gradients before every optimizer step and the weights after every epoch:
         on a NaN or infinity the step is skipped, the best weights are restored and training goes on at a lower
@@ -49,6 +50,7 @@ public sealed class TrainCommand : ICommand
         bool resume = args.Flag("resume");
         string? specFile = args.Optional("spec");
         string? events = args.Optional("events");
+        string? eventsLog = args.Optional("events-log");
         RunSpec spec;
         if (resume)
         {
@@ -75,10 +77,11 @@ public sealed class TrainCommand : ICommand
             "-" => output,
             _ => new StreamWriter(events, append: resume) { AutoFlush = true },
         };
+        TextWriter? logWriter = eventsLog is null ? null : new StreamWriter(eventsLog, append: true) { AutoFlush = true };
         try
         {
             var mice = DatasetLoader.Load(spec.Dataset, line => error.WriteLine("train: " + line), cts.Token);
-            var progress = new TrainProgress(error, eventWriter);
+            var progress = new TrainProgress(error, eventWriter, logWriter);
             TrainingResult result;
             try
             {
@@ -109,6 +112,7 @@ public sealed class TrainCommand : ICommand
         finally
         {
             if (eventWriter is not null && !ReferenceEquals(eventWriter, output)) eventWriter.Dispose();
+            logWriter?.Dispose();
         }
     }
 
@@ -150,7 +154,7 @@ public sealed class TrainCommand : ICommand
     }
 
     /// <summary>Human progress on stderr (batches throttled to one line per second) and, optionally, every event as JSON.</summary>
-    private sealed class TrainProgress(TextWriter error, TextWriter? events) : IProgress<TrainingEvent>
+    private sealed class TrainProgress(TextWriter error, TextWriter? events, TextWriter? log = null) : IProgress<TrainingEvent>
     {
         private DateTime _lastBatchLine = DateTime.MinValue;
         private DateTime _lastBatchEvent = DateTime.MinValue;
@@ -158,10 +162,12 @@ public sealed class TrainCommand : ICommand
         public void Report(TrainingEvent e)
         {
             var now = DateTime.UtcNow;
-            if (events is not null && (e is not BatchProgress || (now - _lastBatchEvent).TotalSeconds >= 0.25 || ((BatchProgress)e).Batch == ((BatchProgress)e).BatchesPerEpoch))
+            if ((events ?? log) is not null && (e is not BatchProgress || (now - _lastBatchEvent).TotalSeconds >= 0.25 || ((BatchProgress)e).Batch == ((BatchProgress)e).BatchesPerEpoch))
             {
                 if (e is BatchProgress) _lastBatchEvent = now;
-                lock (events) events.WriteLine(JsonSerializer.Serialize(e, Compact));
+                string json = JsonSerializer.Serialize(e, Compact);
+                if (events is not null) lock (events) events.WriteLine(json);
+                if (log is not null) lock (log) log.WriteLine(json);
             }
             string? line = e switch
             {

@@ -6,6 +6,7 @@ using Sensorium.Web.Features.Datasets.FirstDataset;
 using Sensorium.Web.Features.ApiTokens;
 using Sensorium.Web.Features.Runs;
 using Sensorium.Web.Features.Runs.Worker;
+using Sensorium.Web.Features.Security;
 using Sensorium.Web.Features.Submissions;
 using Sensorium.Web.Features.Training;
 using Sensorium.Web.Hosting;
@@ -20,6 +21,7 @@ builder.WebHost.UseStaticWebAssets(); // MudBlazor's _content/ files in every en
 
 builder.Services.AddWorkbenchOptions();
 builder.Services.AddWorkbenchStorage();
+builder.Services.AddWorkbenchSecurity(); // forwarded headers, Secure cookies, HSTS, body limits, sign-in throttle
 builder.Services.AddWorkbenchAuthentication();
 builder.Services.AddApiTokens();
 builder.Services.AddProcessRunLauncher(); // one `sensorium train` process per run; before AddRunQueue
@@ -34,10 +36,12 @@ builder.Services.AddMudServices();
 var app = builder.Build();
 await app.InitializeWorkbenchAsync();
 
+app.UseWorkbenchTransportSecurity(); // first: the proxy's scheme and host, HSTS, security headers
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
 app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseWorkbenchRequestGuards(); // cross-origin refusal and per-endpoint body limits, before anti-forgery reads forms
 app.UseAntiforgery();
 
 app.MapStaticAssets();

@@ -117,6 +117,25 @@ public class WorkflowTests(TinyDatasetFixture dataset)
     }
 
     [Fact]
+    public void EventsLogGetsEveryEventLineBesideStdoutAndAResumeAppendsToIt()
+    {
+        string run = dataset.Path_("run-events-log");
+        string log = Path.Combine(dataset.Path_("run-events-log.jsonl"));
+        var (code, output, error) = Run("train", "--data", dataset.Data, "--epochs", "1", "--out", run, "--device", "cpu",
+            "--threads", "1", "--batch-size", "32", "--model", "ln", "--events", "-", "--events-log", log);
+        Assert.True(code == 0, error);
+        var streamed = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.Contains("\"summary\"")).ToList();
+        Assert.Equal(streamed, File.ReadAllLines(log)); // the same lines, in order (the summary only on stdout)
+        Assert.Contains(streamed, l => l.Contains("\"type\":\"epoch\",\"epoch\":1,"));
+
+        string specPath = Path.Combine(run, "spec.json");
+        File.WriteAllText(specPath, File.ReadAllText(specPath).Replace("\"maxEpochs\": 1", "\"maxEpochs\": 2"));
+        Assert.Equal(0, Run("train", "--resume", "--out", run, "--events-log", log).Code);
+        var epochs = File.ReadAllLines(log).Where(l => l.Contains("\"type\":\"epoch\"")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("epoch").GetInt32());
+        Assert.Equal([1, 2], epochs);
+    }
+
+    [Fact]
     public void UsageAndInputErrorsHaveTheirExitCodes()
     {
         Assert.Equal(2, Run("train", "--data", dataset.Data).Code); // --out missing

@@ -24,6 +24,9 @@ public sealed partial class WorkbenchApp(
 {
     public const string Password = "correct horse battery";
 
+    /// <summary>The test server's origin: what a browser on the workbench's own pages sends as Origin.</summary>
+    public const string OwnOrigin = "http://localhost";
+
     public string DataDirectory { get; } = dataDirectory ?? Directory.CreateTempSubdirectory("sensorium-web-").FullName;
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -85,6 +88,7 @@ public sealed partial class WorkbenchApp(
         var signedIn = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
         var cookieHeader = Header(cookies);
         signedIn.DefaultRequestHeaders.Add("Cookie", cookieHeader);
+        signedIn.DefaultRequestHeaders.Add("Origin", OwnOrigin); // as a browser on the workbench's own pages sends it
         return new SignedInClient(signedIn, cookieHeader);
     }
 

@@ -171,8 +171,10 @@ public static class Npy
             while (pos < h.Length && char.IsDigit(h[pos])) pos++;
             if (pos < h.Length && h[pos] == 'L') pos++; // Python 2 long suffix
             string digits = h[start..pos].TrimEnd('L');
+            if (digits.Length > 0 && digits.All(char.IsAsciiDigit) && !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                throw new NpyFormatException(name, $"shape entry {Shorten(digits)} is too large (at most {int.MaxValue} per dimension)");
             if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int d))
-                throw new NpyFormatException(name, $"shape entry '{Shorten(h[start..Math.Min(h.Length, start + 12)])}' is not a non-negative integer");
+                throw new NpyFormatException(name, $"shape entry '{Shorten(h[start..Math.Min(h.Length, Math.Max(pos, start + 12))])}' is not a non-negative integer");
             dims.Add(d);
             SkipSpace(h, ref pos);
             if (pos < h.Length && h[pos] == ',') pos++;

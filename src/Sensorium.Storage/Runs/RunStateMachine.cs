@@ -5,9 +5,11 @@ namespace Sensorium.Storage.Runs;
 /// the same transaction that changes the row, so no caller can skip it.
 /// <code>
 /// queued ──► running ──► succeeded | failed | cancelled | interrupted
-///   │                                                        │
+///   │                                 │                      │
 ///   └──► cancelled ◄──────────── interrupted ──► queued ◄────┘ (resume)
+///                                     └────────► queued        (resume of a failed run that has a checkpoint)
 /// </code>
+/// A failed run is final unless its worker left a checkpoint: only the caller knows that, see <see cref="CanResume(RunStatus, bool)"/>.
 /// </summary>
 public static class RunStateMachine
 {
@@ -17,7 +19,7 @@ public static class RunStateMachine
         [RunStatus.Running] = [RunStatus.Succeeded, RunStatus.Failed, RunStatus.Cancelled, RunStatus.Interrupted],
         [RunStatus.Interrupted] = [RunStatus.Queued, RunStatus.Cancelled],
         [RunStatus.Succeeded] = [],
-        [RunStatus.Failed] = [],
+        [RunStatus.Failed] = [RunStatus.Queued], // only with a checkpoint: RunQueue checks before it asks
         [RunStatus.Cancelled] = [],
     };
 
@@ -28,11 +30,13 @@ public static class RunStateMachine
         if (!CanTransition(from, to)) throw new InvalidRunTransitionException(runId, from, to);
     }
 
-    /// <summary>No way out: succeeded, failed, cancelled.</summary>
-    public static bool IsFinal(RunStatus status) => Next[status].Length == 0;
+    /// <summary>The worker will not run again on its own: succeeded, failed, cancelled.</summary>
+    public static bool IsFinal(RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
 
     public static bool CanCancel(RunStatus status) => CanTransition(status, RunStatus.Cancelled);
-    public static bool CanResume(RunStatus status) => CanTransition(status, RunStatus.Queued);
+    /// <summary>An interrupted run can be queued again; a failed one only when it left a checkpoint.</summary>
+    public static bool CanResume(RunStatus status, bool hasCheckpoint = false) =>
+        status == RunStatus.Interrupted || (status == RunStatus.Failed && hasCheckpoint);
 }
 
 public sealed class InvalidRunTransitionException(long runId, RunStatus from, RunStatus to)

@@ -18,11 +18,11 @@ public sealed class WorkbenchOptions
     /// <summary>Datasets may only be registered inside this folder. Default: <c>&lt;DataDirectory&gt;/datasets</c>.</summary>
     public string? DatasetRoot { get; set; }
 
-    /// <summary>Largest accepted upload (datasets, checkpoints), in bytes.</summary>
-    public long MaxUploadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
-
     /// <summary>Largest accepted run spec JSON, in bytes.</summary>
     public int MaxSpecBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Memory one run may need (estimated before it is queued); 0 = the machine's memory divided by its slots.</summary>
+    public long MaxRunMemoryBytes { get; set; }
 
     /// <summary>How many runs one team may have waiting at once.</summary>
     public int MaxQueuedRunsPerTeam { get; set; } = 20;

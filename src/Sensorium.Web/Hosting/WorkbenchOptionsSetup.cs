@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace Sensorium.Web.Hosting;
@@ -19,12 +17,7 @@ public static class WorkbenchOptionsSetup
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkbenchOptions>, WorkbenchOptionsValidator>();
-
-        // No request body may exceed the upload limit (uploads are the largest bodies the workbench takes).
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<WorkbenchOptions>>((kestrel, workbench) =>
-            kestrel.Limits.MaxRequestBodySize = workbench.Value.MaxUploadBytes);
-        services.AddOptions<FormOptions>().Configure<IOptions<WorkbenchOptions>>((form, workbench) =>
-            form.MultipartBodyLengthLimit = workbench.Value.MaxUploadBytes);
+        // Request bodies are limited per endpoint (Features/Security/RequestBodyLimits), small unless an endpoint says otherwise.
         return services;
     }
 }
@@ -44,7 +37,6 @@ sealed class WorkbenchOptionsValidator : IValidateOptions<WorkbenchOptions>
         }
         foreach (var duplicate in options.Devices.GroupBy(d => d.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
             errors.Add($"Workbench:Devices names device '{duplicate.Key}' twice.");
-        if (options.MaxUploadBytes < 1) errors.Add("Workbench:MaxUploadBytes must be positive.");
         if (options.MaxSpecBytes is < 2 or > 16 * 1024 * 1024) errors.Add("Workbench:MaxSpecBytes must be 2 bytes to 16 MiB.");
         if (options.MaxQueuedRunsPerTeam < 1) errors.Add("Workbench:MaxQueuedRunsPerTeam must be positive.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

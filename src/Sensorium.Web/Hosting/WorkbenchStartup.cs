@@ -18,7 +18,7 @@ public static class WorkbenchStartup
     {
         var options = app.Services.GetRequiredService<IOptions<WorkbenchOptions>>().Value; // validates them
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Sensorium.Web.Startup");
-        Directory.CreateDirectory(options.DataDirectory);
+        Features.Security.OwnerOnlyFiles.Apply(options.DataDirectory); // 0700, and umask 077 for all that follows
         Directory.CreateDirectory(options.ArtifactsDirectory);
 
         var applied = app.Services.GetRequiredService<Database>().Initialize();
@@ -28,11 +28,13 @@ public static class WorkbenchStartup
 
         await SeedFirstAccountsAsync(app.Services);
 
+        var recovery = app.Services.GetService<RunRecovery>();
+        if (recovery is not null) await recovery.IngestOrphansAsync(); // what their workers did while no server listened
         var interrupted = await app.Services.GetRequiredService<RunLifecycle>().InterruptOrphanedRunsAsync();
         foreach (var run in interrupted)
             logger.LogWarning("Run {RunId} was left running by the previous server and is now interrupted (worker pid {Pid}).",
                 run.Id, run.Pid);
-        if (app.Services.GetService<RunRecovery>() is { } recovery) await recovery.RecoverAsync(interrupted);
+        if (recovery is not null) await recovery.RecoverAsync(interrupted);
     }
 
     /// <summary>

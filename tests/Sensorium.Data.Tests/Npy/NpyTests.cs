@@ -222,6 +222,16 @@ public class NpyMalformedTests
     }
 
     [Fact]
+    public void A_thirteen_digit_dimension_is_named_whole_and_called_too_large()
+    {
+        var b = NpyForeignLayoutTests.Build("{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 2), }", new byte[4]);
+        var message = Fails(b).Message;
+        Assert.Contains("shape entry 1099511627776 is too large", message);
+        Assert.DoesNotContain("not a non-negative integer", message);
+        Assert.Contains("not a non-negative integer", Fails(NpyForeignLayoutTests.Build("{'descr': '<f4', 'fortran_order': False, 'shape': (-3,), }", new byte[4])).Message);
+    }
+
+    [Fact]
     public void TruncatedHeader()
     {
         var b = NpyForeignLayoutTests.Build("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", new byte[4]);

@@ -24,6 +24,7 @@ public sealed class SubmissionPagesTests(TinyBenchmark bench)
         context.Services.AddMudServices();
         context.Services.AddSingleton(app.Get<SubmissionService>());
         context.Services.AddSingleton(app.Get<ApiTokenStore>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.ApiTokens.ApiTokenRevocation>());
         context.AddAuthorization().SetAuthorized(member.UserName)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, team.Id.ToString()));
         return context;

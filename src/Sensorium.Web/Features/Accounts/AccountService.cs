@@ -7,7 +7,7 @@ using Sensorium.Storage.Accounts;
 namespace Sensorium.Web.Features.Accounts;
 
 /// <summary>Creates accounts and checks passwords (ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>).</summary>
-public sealed class AccountService(UserStore users, TeamStore teams, IPasswordHasher<User> hasher)
+public sealed class AccountService(UserStore users, TeamStore teams, IPasswordHasher<User> hasher, Security.SignInThrottle throttle)
 {
     public const int MinPasswordLength = 10;
 
@@ -17,6 +17,27 @@ public sealed class AccountService(UserStore users, TeamStore teams, IPasswordHa
             throw new ArgumentException($"Passwords need at least {MinPasswordLength} characters.", nameof(password));
         var placeholder = new User { UserName = userName, PasswordHash = "" };
         return await users.CreateAsync(userName, hasher.HashPassword(placeholder, password), teamId, isAdmin);
+    }
+
+    /// <summary>
+    /// A sign-in from <paramref name="client"/> (its address), throttled per user name and address
+    /// (<see cref="Security.SignInThrottle"/>): while throttled, no password is checked and <c>RetryAfter</c> is set.
+    /// </summary>
+    public async Task<SignInAttempt> SignInAsync(string userName, string password, string? client)
+    {
+        if (throttle.RetryAfter(userName, client) is { } wait)
+        {
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            return new(null, $"Too many failed sign-ins for this user name or from this address. Try again in {seconds} s.", seconds);
+        }
+        var principal = await AuthenticateAsync(userName, password);
+        if (principal is null)
+        {
+            throttle.Failed(userName, client);
+            return new(null, "Wrong user name or password.", null);
+        }
+        throttle.Succeeded(userName);
+        return new(principal, null, null);
     }
 
     /// <summary>The principal to sign in, or null if the name or password is wrong.</summary>
@@ -60,3 +81,6 @@ public sealed class AccountService(UserStore users, TeamStore teams, IPasswordHa
     public static string GeneratePassword() =>
         RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 20);
 }
+
+/// <summary>The outcome of <see cref="AccountService.SignInAsync"/>: a principal, or why not (and how long to wait).</summary>
+public sealed record SignInAttempt(ClaimsPrincipal? Principal, string? Error, int? RetryAfterSeconds);

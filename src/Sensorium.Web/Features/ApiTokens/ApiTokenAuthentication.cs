@@ -32,7 +32,7 @@ public sealed class ApiTokenAuthenticationHandler(
             new Claim(ClaimTypes.Name, $"token:{row.Name}"),
             new Claim(WorkbenchClaims.TeamId, row.TeamId.ToString()),
             new Claim(WorkbenchClaims.TeamName, team?.Name ?? ""),
-            new Claim("sensorium:token_id", row.Id.ToString()),
+            new Claim(Security.HubConnections.TokenIdClaim, row.Id.ToString()),
         ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
@@ -51,6 +51,17 @@ public sealed class ApiTokenAuthenticationHandler(
     }
 }
 
+/// <summary>Revokes a team's token: REST calls with it fail from now on and its open hub connections are closed.</summary>
+public sealed class ApiTokenRevocation(ApiTokenStore tokens, Security.HubConnections connections)
+{
+    public async Task<bool> RevokeAsync(long teamId, long tokenId)
+    {
+        var revoked = await tokens.RevokeAsync(teamId, tokenId);
+        if (revoked) connections.CloseToken(tokenId);
+        return revoked;
+    }
+}
+
 public static class ApiTokensSetup
 {
     const string Selector = "WorkbenchCookieOrToken";
@@ -62,6 +73,7 @@ public static class ApiTokensSetup
     /// </summary>
     public static IServiceCollection AddApiTokens(this IServiceCollection services)
     {
+        services.AddSingleton<ApiTokenRevocation>();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddPolicyScheme(Selector, "Cookie or API token", options => options.ForwardDefaultSelector = context =>

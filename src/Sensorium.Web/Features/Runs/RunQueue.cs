@@ -59,13 +59,21 @@ public sealed class RunQueue(
         return await ChangeAsync(runId, RunStatus.Cancelled, $"Cancelled by {cancelledBy}.");
     }
 
-    /// <summary>Queues an interrupted run again (at its original place: the queue orders by creation).</summary>
+    /// <summary>Whether <see cref="ResumeAsync"/> would take this run: interrupted, or failed with a checkpoint.</summary>
+    public bool CanResume(Run run) => RunStateMachine.CanResume(run.Status, run.Status == RunStatus.Failed && launcher.HasCheckpoint(run.Id));
+
+    /// <summary>
+    /// Queues an interrupted run again, or a failed one whose worker left a checkpoint (killed, out of memory): the
+    /// worker continues from the checkpoint. Its place in the queue is its creation time.
+    /// </summary>
     public async Task<RunChangeResult> ResumeAsync(long teamId, long runId)
     {
         var run = await GetAsync(teamId, runId);
         if (run is null) return new(RunChangeOutcome.NotFound, null);
-        if (!RunStateMachine.CanResume(run.Status))
-            return new(RunChangeOutcome.NotAllowed, run, $"A {RunStore.ToText(run.Status)} run cannot be resumed.");
+        if (!CanResume(run))
+            return new(RunChangeOutcome.NotAllowed, run, run.Status == RunStatus.Failed
+                ? "This failed run left no checkpoint to resume from; queue it again as a new run."
+                : $"A {RunStore.ToText(run.Status)} run cannot be resumed.");
         return await ChangeAsync(runId, RunStatus.Queued, null);
     }
 

@@ -57,6 +57,7 @@ public sealed class RunSubmissionValidator(IOptions<WorkbenchOptions> options, D
             return [e.Message];
         }
         var errors = runSpec.Validate().ToList();
+        errors.AddRange(RunResourceLimits.Check(runSpec, RunResourceLimits.Budget(options.Value)));
         if (errors.Any(e => e.StartsWith("dataset:", StringComparison.Ordinal))) return errors;
 
         var registered = await datasets.ListAsync();

@@ -1,21 +1,31 @@
 using System.Security.Claims;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Sensorium.Web.Features.Security;
+using Sensorium.Web.Hosting;
 using Sensorium.Web.Features.Accounts;
 
 namespace Sensorium.Web.Features.Runs;
 
 /// <summary>
-/// /api/runs: a team's runs. Cookie-authenticated today (JSON bodies only, SameSite=Lax cookie: a cross-site form
-/// cannot post here); the <see cref="WorkbenchPolicies.TeamMember"/> policy also fits a bearer scheme added later.
+/// /api/runs: a team's runs, with the sign-in cookie (from the workbench's own pages only: Security/SameOriginGuard)
+/// or a team API token. A run request's body is limited to the spec limit plus a little, and malformed or mistyped
+/// JSON is answered 400 with a problem body naming the field.
 /// </summary>
 public static class RunsApi
 {
+    /// <summary>What a run request may carry besides its spec: the name, the device, JSON punctuation.</summary>
+    public const int RequestOverhead = 4096;
+
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/runs").RequireAuthorization(WorkbenchPolicies.TeamMember).WithTags("Runs");
         group.MapGet("/", ListAsync);
         group.MapGet("/{id:long}", GetAsync);
-        group.MapPost("/", SubmitAsync);
+        group.MapPost("/", SubmitAsync)
+            .WithBodyLimit(context => context.RequestServices.GetRequiredService<IOptions<WorkbenchOptions>>().Value.MaxSpecBytes + RequestOverhead);
         group.MapPost("/{id:long}/cancel", CancelAsync);
         group.MapPost("/{id:long}/resume", ResumeAsync);
         return app;
@@ -30,12 +40,42 @@ public static class RunsApi
             : TypedResults.NotFound();
 
     static async Task<Results<Created<RunResponse>, ValidationProblem>> SubmitAsync(
-        RunRequest request, ClaimsPrincipal user, RunQueue queue)
+        HttpRequest http, ClaimsPrincipal user, RunQueue queue, CancellationToken cancel)
     {
+        var (request, problem) = await ReadRequestAsync(http, cancel);
+        if (request is null) return TypedResults.ValidationProblem(problem!);
         var result = await queue.SubmitAsync(user.GetRequiredTeamId(), user.GetUserId(), request);
         return result.Run is { } run
             ? TypedResults.Created($"/api/runs/{run.Id}", RunResponse.From(run, withSpec: true))
             : TypedResults.ValidationProblem(result.Errors);
+    }
+
+    /// <summary>The body as a <see cref="RunRequest"/>, or the error per field ("body" when it is not JSON at all).</summary>
+    static async Task<(RunRequest? Request, Dictionary<string, string[]>? Errors)> ReadRequestAsync(HttpRequest http, CancellationToken cancel)
+    {
+        if (!http.HasJsonContentType())
+            return (null, new() { ["body"] = ["Send the run as JSON (Content-Type: application/json): {\"name\": …, \"spec\": {…}, \"device\": …}."] });
+        try
+        {
+            var options = http.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+            var request = await JsonSerializer.DeserializeAsync<RunRequest>(http.Body, options, cancel);
+            return request is null ? (null, new() { ["body"] = ["The body is null; send a JSON object."] }) : (request, null);
+        }
+        catch (JsonException e)
+        {
+            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
+            var where = e.LineNumber is { } line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : "";
+            var why = e.Message.Contains("could not be converted", StringComparison.Ordinal)
+                ? $"'{field}' has the wrong type{where}: name and device are strings, spec is an object."
+                : $"The JSON is malformed at '{field}'{where}: {FirstSentence(e.Message)}";
+            return (null, new() { [field] = [why] });
+        }
+    }
+
+    static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
     }
 
     static async Task<Results<Ok<RunResponse>, NotFound, ProblemHttpResult>> CancelAsync(

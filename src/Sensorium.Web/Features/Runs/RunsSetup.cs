@@ -12,6 +12,7 @@ public static class RunsSetup
     {
         services.TryAddSingleton<IRunLauncher, NoRunLauncher>(); // the real one is registered before this call
         services.AddSingleton<QueueSignal>();
+        services.TryAddSingleton<Sensorium.Storage.Runs.TeamServiceHistory>();
         services.AddSingleton<RunLifecycle>();
         services.AddSingleton<RunProgressRecorder>();
         services.AddSingleton<RunSubmissionValidator>();

@@ -40,7 +40,8 @@ public sealed class GroundTruthSource(IOptions<SubmissionsOptions> options, IOpt
     /// Imports an official ground-truth CSV (<c>trial_indices,image_ids,responses,neuron_ids</c>) for a track and
     /// tier: read in full to check it, then put in place. Throws <see cref="DataFormatException"/> when it is not one.
     /// </summary>
-    public async Task ImportAsync(string track, string tier, Stream content, long maxBytes, CancellationToken cancel = default)
+    /// <param name="fileName">The uploaded file's name, which error messages name (not the staging file).</param>
+    public async Task ImportAsync(string track, string tier, Stream content, long maxBytes, CancellationToken cancel = default, string? fileName = null)
     {
         string target = ImportedPath(track, tier);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -50,8 +51,16 @@ public sealed class GroundTruthSource(IOptions<SubmissionsOptions> options, IOpt
             await using (var file = File.Create(staged))
                 if (await UploadStaging.CopyLimitedAsync(content, file, maxBytes, cancel) is null)
                     throw new DataFormatException("ground truth", $"the file is over the limit of {maxBytes} bytes");
-            var truth = GroundTruthCsv.Read(staged, SubmissionTiers.MouseOfTrack(track), tier);
-            truth.CheckConsistent();
+            try
+            {
+                var truth = GroundTruthCsv.Read(staged, SubmissionTiers.MouseOfTrack(track), tier);
+                truth.CheckConsistent();
+            }
+            catch (DataFormatException e) when (fileName is not null)
+            {
+                string Named(string text) => text.Replace(staged, fileName, StringComparison.Ordinal).Replace(Path.GetFileName(staged), fileName, StringComparison.Ordinal);
+                throw new DataFormatException(Named(e.FileName), Named(e.Problem));
+            }
             File.Move(staged, target, overwrite: true);
             cache.TryRemove((track, tier), out _);
         }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Sensorium.Web.Features.Accounts;
+using Sensorium.Web.Features.Security;
 
 namespace Sensorium.Web.Features.Submissions;
 
@@ -17,11 +18,19 @@ public static class SubmissionsApi
 {
     public const string UploadRateLimit = "submission-uploads";
 
+    /// <summary>What a multipart body may carry besides the file: boundaries, headers, the track and tier fields.</summary>
+    public const long MultipartOverhead = 64 * 1024;
+
+    /// <summary>Longest track or tier value read; a longer field is refused without reading the rest.</summary>
+    const int MaxFieldChars = 40;
+
     public static IEndpointRouteBuilder MapSubmissionsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/submissions").WithTags("Submissions");
-        // Cookie callers are safe from cross-site posts: the cookie is SameSite=Lax (sent on top-level GETs only).
-        group.MapPost("/", UploadAsync).RequireAuthorization(WorkbenchPolicies.TeamMember).RequireRateLimiting(UploadRateLimit);
+        // Cookie callers must come from the workbench's own pages (Security/SameOriginGuard); SameSite=Lax alone lets a
+        // page on another port of the same host post here. The large body limit applies only past authorization.
+        group.MapPost("/", UploadAsync).RequireAuthorization(WorkbenchPolicies.TeamMember).RequireRateLimiting(UploadRateLimit)
+            .WithBodyLimit(context => context.RequestServices.GetRequiredService<SubmissionService>().MaxUploadBytes + MultipartOverhead);
         group.MapGet("/", ListAsync).RequireAuthorization(WorkbenchPolicies.TeamMember);
         group.MapGet("/{id:long}/file", DownloadAsync).RequireAuthorization();
         app.MapGet("/api/leaderboards/{track}/{tier}", LeaderboardAsync).AllowAnonymous().WithTags("Leaderboards");
@@ -30,8 +39,9 @@ public static class SubmissionsApi
     }
 
     /// <summary>
-    /// Streams the multipart body section by section: the file goes straight to disk (never buffered whole), track
-    /// and tier may come before or after it (or in the query string).
+    /// Streams the multipart body section by section: track and tier (or the query string) first, then the file, which
+    /// goes straight to disk (never buffered whole) and is cut off at the size limit. Fields are read only up to a few
+    /// dozen characters.
     /// </summary>
     static async Task<IResult> UploadAsync(HttpContext context, ClaimsPrincipal user, SubmissionService service, CancellationToken cancel)
     {
@@ -54,6 +64,8 @@ public static class SubmissionsApi
                 if (disposition.FileName.HasValue || disposition.FileNameStar.HasValue)
                 {
                     if (name != "file" || stagedName is not null) return Problem("Send exactly one file, in the field 'file'.");
+                    if (track is null || tier is null)
+                        return Problem("Send the fields 'track' and 'tier' before the file (or in the query string: ?track=…&tier=…).");
                     stagedName = disposition.FileNameStar.Value ?? disposition.FileName.Value ?? "submission.csv";
                     await using var file = File.Create(staged);
                     bytes = await UploadStaging.CopyLimitedAsync(section.Body, file, service.MaxUploadBytes, cancel);
@@ -62,15 +74,17 @@ public static class SubmissionsApi
                 else if (name is "track" or "tier")
                 {
                     using var text = new StreamReader(section.Body);
-                    string value = (await text.ReadToEndAsync(cancel)).Trim();
-                    if (value.Length > 20) return Problem($"{name} is too long.");
+                    var chars = new char[MaxFieldChars + 1];
+                    int length = await text.ReadBlockAsync(chars.AsMemory(), cancel);
+                    if (length > MaxFieldChars) return Problem($"The field '{name}' is too long (at most {MaxFieldChars} characters).");
+                    string value = new string(chars, 0, length).Trim();
                     if (name == "track") track = value; else tier = value;
                 }
             }
-            if (stagedName is null) return Problem("The field 'file' is missing.");
-            if (track is null || tier is null) return Problem("The fields 'track' and 'tier' are required.");
+            if (stagedName is null)
+                return Problem(track is null || tier is null ? "The fields 'track', 'tier' and 'file' are required." : "The field 'file' is missing.");
 
-            var submit = new SubmitRequest(user.GetRequiredTeamId(), user.GetUserId(), user.IsInRole(WorkbenchClaims.AdminRole), Tracks.FromSlug(track) ?? track, tier, stagedName);
+            var submit = new SubmitRequest(user.GetRequiredTeamId(), user.GetUserId(), user.IsInRole(WorkbenchClaims.AdminRole), Tracks.FromSlug(track!) ?? track!, tier!, stagedName);
             var result = bytes is null
                 ? SubmissionService.OverLimit(submit.FileName, service.MaxUploadBytes)
                 : await service.SubmitStagedAsync(submit, staged, cancel);
@@ -78,7 +92,7 @@ public static class SubmissionsApi
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return Problem("The request is over the server's upload limit.", 413);
+            return Problem($"The request is over the upload limit of {Security.RequestBodyLimits.Size(service.MaxUploadBytes)} for the file.", 413);
         }
         catch (IOException e) when (e.Message.Contains("multipart", StringComparison.OrdinalIgnoreCase) || e is EndOfStreamException)
         {

@@ -31,6 +31,13 @@ public static class SubmissionsSetup
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = async (rejected, cancel) =>
+            {
+                var retry = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? (int)Math.Ceiling(after.TotalSeconds) : 60;
+                rejected.HttpContext.Response.Headers.RetryAfter = retry.ToString();
+                await Results.Problem($"Too many uploads in a minute. Try again in {retry} s.",
+                    statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests").ExecuteAsync(rejected.HttpContext);
+            };
             limiter.AddPolicy(SubmissionsApi.UploadRateLimit, context =>
             {
                 int permits = context.RequestServices.GetRequiredService<IOptions<SubmissionsOptions>>().Value.ApiUploadsPerMinute;

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Sensorium.Storage.Runs;
 using Sensorium.Web.Features.Accounts;
+using Sensorium.Web.Features.Security;
 
 namespace Sensorium.Web.Features.Training;
 
@@ -19,7 +20,7 @@ public interface ITrainingClient
 /// runs) on connect, and a run's group (all its events) by calling <see cref="JoinRun"/> for a run its team owns.
 /// </summary>
 [Authorize(Policy = WorkbenchPolicies.TeamMember)]
-public sealed class TrainingHub(RunStore runs) : Hub<ITrainingClient>
+public sealed class TrainingHub(RunStore runs, HubConnections connections) : Hub<ITrainingClient>
 {
     public const string Path = "/hubs/training";
 
@@ -28,8 +29,15 @@ public sealed class TrainingHub(RunStore runs) : Hub<ITrainingClient>
 
     public override async Task OnConnectedAsync()
     {
+        connections.Add(Context); // closed when its token is revoked
         await Groups.AddToGroupAsync(Context.ConnectionId, TeamGroup(Context.User!.GetRequiredTeamId()));
         await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        connections.Remove(Context);
+        return base.OnDisconnectedAsync(exception);
     }
 
     /// <summary>Subscribes this connection to a run's events. Another team's run reads as not found.</summary>

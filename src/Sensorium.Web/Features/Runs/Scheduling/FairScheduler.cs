@@ -15,18 +15,26 @@ public sealed record RunStart(long RunId, string Device);
 /// <summary>
 /// Decides which queued runs start next; pure, so the fairness rules are tested without a database or processes.
 /// <para>
-/// Slot by slot, the next run comes from the team with the fewest runs running (counting the ones started in this
-/// plan), ties going to the team whose oldest fitting run has waited longest; within a team, runs start oldest
-/// first. So one team's ten queued runs cannot starve another team's one: teams take turns.
+/// The fair-share rule, slot by slot: the next run comes from the team with the fewest runs running (counting the
+/// ones started in this plan); among those, from the team whose last run start is the oldest (a team that never
+/// had a run started comes first), so teams take turns (round-robin) even with one slot, where every team has 0
+/// running whenever the slot frees; remaining ties go to the team whose oldest fitting run has waited longest.
+/// Within a team, runs start oldest first. So one team's twenty queued runs cannot starve another team's one: the
+/// other team's run is next as soon as a slot frees.
 /// </para>
 /// A run that asked for a device waits for that device; others take the device with the most free slots
 /// (ties: the order devices are configured in). Runs on devices no longer configured hold no slot.
 /// </summary>
 public static class FairScheduler
 {
+    /// <param name="lastStartPerTeam">When each team last had a run started (absent: never).</param>
+    /// <param name="now">The start time of runs planned here (they count as the team's latest start).</param>
     public static IReadOnlyList<RunStart> Plan(
-        IReadOnlyList<DeviceSlots> devices, IReadOnlyList<QueuedRun> queued, IReadOnlyList<RunningRun> running)
+        IReadOnlyList<DeviceSlots> devices, IReadOnlyList<QueuedRun> queued, IReadOnlyList<RunningRun> running,
+        IReadOnlyDictionary<long, DateTimeOffset>? lastStartPerTeam = null, DateTimeOffset? now = null)
     {
+        var lastStart = new Dictionary<long, DateTimeOffset>(lastStartPerTeam ?? new Dictionary<long, DateTimeOffset>());
+        var planTime = now ?? DateTimeOffset.UtcNow;
         var free = devices.Select(d => new FreeSlots(d.Name, d.Slots)).ToList();
         foreach (var run in running)
             if (Find(free, run.Device) is { } device) device.Count--;
@@ -40,29 +48,36 @@ public static class FairScheduler
         var starts = new List<RunStart>();
         while (free.Any(d => d.Count > 0))
         {
-            (QueuedRun Run, FreeSlots Device, int Running)? next = null;
+            (QueuedRun Run, FreeSlots Device, Standing Standing)? next = null;
             foreach (var (team, runs) in waiting)
             {
                 var candidate = runs.Select(r => (Run: r, Device: PickDevice(free, r))).FirstOrDefault(c => c.Device is not null);
                 if (candidate.Device is null) continue;
-                var teamRunning = runningPerTeam.GetValueOrDefault(team);
-                if (next is null || IsBefore(teamRunning, candidate.Run, next.Value.Running, next.Value.Run))
-                    next = (candidate.Run, candidate.Device, teamRunning);
+                var standing = new Standing(runningPerTeam.GetValueOrDefault(team),
+                    lastStart.TryGetValue(team, out var last) ? last : DateTimeOffset.MinValue);
+                if (next is null || IsBefore(standing, candidate.Run, next.Value.Standing, next.Value.Run))
+                    next = (candidate.Run, candidate.Device, standing);
             }
             if (next is not { } chosen) break;
 
             chosen.Device.Count--;
-            runningPerTeam[chosen.Run.TeamId] = chosen.Running + 1;
+            runningPerTeam[chosen.Run.TeamId] = chosen.Standing.Running + 1;
+            lastStart[chosen.Run.TeamId] = planTime;
+            planTime = planTime.AddTicks(1); // later starts of this plan come after earlier ones
             waiting[chosen.Run.TeamId].Remove(chosen.Run);
             starts.Add(new RunStart(chosen.Run.Id, chosen.Device.Name));
         }
         return starts;
     }
 
-    static bool IsBefore(int running, QueuedRun run, int otherRunning, QueuedRun other) =>
-        running != otherRunning ? running < otherRunning
-        : run.CreatedAt != other.CreatedAt ? run.CreatedAt < other.CreatedAt
-        : run.Id < other.Id;
+    /// <summary>A team's claim on the next slot: fewer runs running first, then the least recently served.</summary>
+    readonly record struct Standing(int Running, DateTimeOffset LastStart);
+
+    static bool IsBefore(Standing standing, QueuedRun run, Standing other, QueuedRun otherRun) =>
+        standing.Running != other.Running ? standing.Running < other.Running
+        : standing.LastStart != other.LastStart ? standing.LastStart < other.LastStart
+        : run.CreatedAt != otherRun.CreatedAt ? run.CreatedAt < otherRun.CreatedAt
+        : run.Id < otherRun.Id;
 
     static FreeSlots? PickDevice(List<FreeSlots> free, QueuedRun run)
     {

@@ -29,6 +29,9 @@ public interface IRunLauncher
     /// running. The caller marks the run cancelled; a late <see cref="RunProgressRecorder.FinishAsync"/> is ignored.
     /// </summary>
     Task StopAsync(long runId, CancellationToken cancellationToken);
+
+    /// <summary>Whether the run's directory holds a checkpoint its worker can resume from (a failed run may then be resumed).</summary>
+    bool HasCheckpoint(long runId) => false;
 }
 
 /// <summary>The launcher when none is registered: launches nothing, so queued runs stay queued.</summary>

@@ -10,9 +10,12 @@ namespace Sensorium.Web.Features.Runs.Scheduling;
 /// Does nothing while the launcher is not available.
 /// </summary>
 public sealed class RunDispatcher(
-    RunStore runs, RunLifecycle lifecycle, IRunLauncher launcher, QueueSignal signal,
-    IOptions<WorkbenchOptions> options, ILogger<RunDispatcher> logger) : BackgroundService
+    RunStore runs, TeamServiceHistory history, RunLifecycle lifecycle, IRunLauncher launcher, QueueSignal signal,
+    IOptions<WorkbenchOptions> options, TimeProvider time, ILogger<RunDispatcher> logger) : BackgroundService
 {
+    /// <summary>One pass at a time: the plan and the moves to running must not interleave with another pass.</summary>
+    readonly SemaphoreSlim pass = new(1, 1);
+
     static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(15);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -48,13 +51,27 @@ public sealed class RunDispatcher(
     /// <summary>One scheduling pass. Returns the runs whose workers were launched.</summary>
     public async Task<IReadOnlyList<Run>> DispatchAsync(CancellationToken cancellationToken)
     {
+        await pass.WaitAsync(cancellationToken);
+        try
+        {
+            return await DispatchOnceAsync(cancellationToken);
+        }
+        finally
+        {
+            pass.Release();
+        }
+    }
+
+    async Task<IReadOnlyList<Run>> DispatchOnceAsync(CancellationToken cancellationToken)
+    {
         var active = await runs.ListActiveAsync();
         var plan = FairScheduler.Plan(
             options.Value.Devices.Select(d => new DeviceSlots(d.Name, d.Slots)).ToList(),
             active.Where(r => r.Status == RunStatus.Queued)
                 .Select(r => new QueuedRun(r.Id, r.TeamId, r.CreatedAt, r.RequestedDevice)).ToList(),
             active.Where(r => r.Status == RunStatus.Running)
-                .Select(r => new RunningRun(r.Id, r.TeamId, r.Device ?? "")).ToList());
+                .Select(r => new RunningRun(r.Id, r.TeamId, r.Device ?? "")).ToList(),
+            await history.LastStartPerTeamAsync(), time.GetUtcNow());
 
         var launched = new List<Run>();
         foreach (var start in plan)

@@ -36,6 +36,9 @@ public sealed class ProcessRunLauncher(
         ? "Training diverged (non-finite numbers); the worker's report of it was not received."
         : $"Training {finished.Reason}. The model kept is the best before it: epoch {finished.BestEpoch}, validation {finished.BestObjective:F4}.";
 
+    /// <summary>The worker appends every event here too (<c>--events-log</c>), so a server that died can read back what it missed.</summary>
+    public const string EventsLogFile = "events.jsonl";
+
     readonly ConcurrentDictionary<long, WorkerProcess> workers = new();
     volatile bool serverStopping;
 
@@ -48,6 +51,8 @@ public sealed class ProcessRunLauncher(
 
     public string RunDirectory(long runId) => Path.Combine(workbenchOptions.Value.ArtifactsDirectory, runId.ToString());
 
+    public bool HasCheckpoint(long runId) => Checkpoint.CanResume(RunDirectory(runId));
+
     public async Task<int> LaunchAsync(Run run, CancellationToken cancellationToken)
     {
         if (serverStopping) throw new InvalidOperationException("The server is stopping.");
@@ -58,14 +63,14 @@ public sealed class ProcessRunLauncher(
         if (Checkpoint.CanResume(runDir))
         {
             spec = RunSpec.FromJson(run.SpecJson, $"run {run.Id}"); // the worker reads its own copy from the run directory
-            arguments = ["train", "--resume", "--out", runDir, "--events", "-"];
+            arguments = ["train", "--resume", "--out", runDir, "--events", "-", "--events-log", Path.Combine(runDir, EventsLogFile)];
         }
         else
         {
             spec = await WorkerSpecAsync(run);
             var specPath = Path.Combine(runDir, Checkpoint.SpecFile);
             await File.WriteAllTextAsync(specPath, spec.ToJson(), cancellationToken);
-            arguments = ["train", "--spec", specPath, "--out", runDir, "--events", "-"];
+            arguments = ["train", "--spec", specPath, "--out", runDir, "--events", "-", "--events-log", Path.Combine(runDir, EventsLogFile)];
         }
 
         var process = new Process { StartInfo = StartInfo(arguments, run.Device), EnableRaisingEvents = true };
@@ -208,11 +213,31 @@ public sealed class ProcessRunLauncher(
             0 => (RunStatus.Succeeded, (string?)null),
             CancelledExitCode => (RunStatus.Cancelled, "The worker was stopped; its last checkpoint is kept."),
             DivergedExitCode => (RunStatus.Failed, DivergedMessage(worker.Events.Finished)),
-            _ => (RunStatus.Failed, FailureMessage(code, worker.ErrorTail())),
+            _ => (RunStatus.Failed, HideServerPaths(FailureMessage(code, worker.ErrorTail()), worker.RunDirectory)),
         };
         logger.Log(status == RunStatus.Failed ? LogLevel.Warning : LogLevel.Information,
             "Run {RunId}: worker exited with {Code}: {Status} {Error}", worker.RunId, code, status, error);
         await recorder.FinishAsync(worker.RunId, status, error);
+    }
+
+    /// <summary>
+    /// A failure message as a team may see it: the run directory becomes <c>&lt;run&gt;</c>, a registered dataset's
+    /// folder its name, and any other path under the data directory <c>&lt;data&gt;</c> (the full text is in worker.log).
+    /// </summary>
+    string HideServerPaths(string message, string runDirectory)
+    {
+        message = message.Replace(runDirectory, "<run>", StringComparison.Ordinal);
+        try
+        {
+            foreach (var dataset in datasets.ListAsync().GetAwaiter().GetResult().OrderByDescending(d => d.Path.Length))
+                message = message.Replace(dataset.Path, $"<dataset {dataset.Name}>", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            logger.LogWarning(e, "Could not list datasets to hide their folders in a failure message.");
+        }
+        message = message.Replace(workbenchOptions.Value.DataDirectory, "<data>", StringComparison.Ordinal);
+        return message.Replace(AppContext.BaseDirectory.TrimEnd('/'), "<app>", StringComparison.Ordinal);
     }
 
     /// <summary>Why a worker failed, in words: its exit code (or the signal that killed it) and its last stderr lines.</summary>

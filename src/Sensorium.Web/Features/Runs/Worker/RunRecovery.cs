@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Sensorium.Storage.Runs;
 using Sensorium.Training;
@@ -7,21 +8,96 @@ using Sensorium.Web.Features.Runs.Scheduling;
 namespace Sensorium.Web.Features.Runs.Worker;
 
 /// <summary>
-/// At start-up, for the runs a previous server left running (now interrupted): makes sure their old worker is gone,
-/// then requeues those whose run directory holds a checkpoint; the launcher resumes them from it. The others stay
-/// interrupted with the resume action (they would start over).
+/// At start-up, for the runs a previous server left running. First (<see cref="IngestOrphansAsync"/>, while they are
+/// still marked running): makes sure their old worker is gone and reads back what it wrote to its events log
+/// (<see cref="ProcessRunLauncher.EventsLogFile"/>) after the server stopped hearing it (the server was killed, its
+/// worker went on): epochs, best score, checkpoint; a worker that finished meanwhile makes its run succeeded. Then,
+/// once the others are interrupted (<see cref="RecoverAsync"/>), requeues those whose run directory holds a
+/// checkpoint; the launcher resumes them from it. The others stay interrupted with the resume action.
 /// </summary>
 public sealed class RunRecovery(
-    ProcessRunLauncher launcher, RunLifecycle lifecycle, IOptions<WorkerOptions> options, ILogger<RunRecovery> logger)
+    ProcessRunLauncher launcher, RunLifecycle lifecycle, RunStore runs, RunMetricStore metrics, RunProgressRecorder recorder,
+    IOptions<WorkerOptions> options, ILogger<RunRecovery> logger)
 {
-    /// <summary>Returns the runs requeued.</summary>
+    static readonly JsonSerializerOptions Json = new(RunSpec.Json) { WriteIndented = false, AllowOutOfOrderMetadataProperties = true };
+
+    /// <summary>For every run still marked running: stops its old worker and records the events the server missed.</summary>
+    public async Task IngestOrphansAsync()
+    {
+        foreach (var active in (await runs.ListActiveAsync()).Where(r => r.Status == RunStatus.Running))
+        {
+            if (await runs.GetAsync(active.Id) is not { } run) continue;
+            var runDir = launcher.RunDirectory(run.Id);
+            if (run.Pid is { } pid) await EnsureWorkerGoneAsync(run.Id, pid, runDir);
+            try
+            {
+                await IngestEventsLogAsync(run, runDir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Sensorium.Data.DataFormatException)
+            {
+                logger.LogError(e, "Run {RunId}: its events log could not be read back; epochs after the last recorded one are missing.", run.Id);
+            }
+        }
+    }
+
+    /// <summary>Replays the log's events after the last epoch stored. Returns how many lines were replayed.</summary>
+    public async Task<int> IngestEventsLogAsync(Run run, string runDir)
+    {
+        var log = Path.Combine(runDir, ProcessRunLauncher.EventsLogFile);
+        if (!File.Exists(log)) return 0;
+        var stored = await metrics.ListEpochsAsync(run.Id);
+        var lastStored = stored.Count == 0 ? 0 : stored.Max(e => e.Epoch);
+        var spec = RunSpec.FromJson(run.SpecJson, $"run {run.Id}");
+        var reader = new WorkerEventReader(run.Id, spec.Trainer.MaxEpochs, recorder, logger);
+        int replayed = 0, epochs = 0;
+        foreach (var line in await File.ReadAllLinesAsync(log))
+        {
+            if (EpochOf(line) is { } epoch && epoch <= lastStored) continue;
+            if (!await reader.HandleAsync(line)) continue; // a torn last line of a killed worker
+            replayed++;
+            if (line.Contains("\"type\":\"epoch\"", StringComparison.Ordinal)) epochs++;
+        }
+        if (replayed > 0)
+            logger.LogWarning("Run {RunId}: recorded {Epochs} epoch(s) its worker finished while the server was away ({Lines} events).", run.Id, epochs, replayed);
+        if (reader.Finished is { Diverged: true } diverged)
+        {
+            await recorder.FinishAsync(run.Id, RunStatus.Failed, ProcessRunLauncher.DivergedMessage(diverged));
+            logger.LogWarning("Run {RunId}: its worker stopped as diverged while the server was away.", run.Id);
+        }
+        else if (reader.Finished is not null && File.Exists(Path.Combine(runDir, Checkpoint.ModelFile)))
+        {
+            await recorder.FinishAsync(run.Id, RunStatus.Succeeded);
+            logger.LogWarning("Run {RunId}: its worker finished while the server was away; the run succeeded.", run.Id);
+        }
+        return replayed;
+    }
+
+    static int? EpochOf(string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingEvent>(line, Json) switch
+            {
+                Sensorium.Training.BatchProgress b => b.Epoch,
+                Sensorium.Training.EpochCompleted c => c.Epoch,
+                CheckpointSaved c => c.Epoch,
+                BestRestored r => r.Epoch,
+                _ => null,
+            };
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Requeues the interrupted runs that have a checkpoint. Returns the runs requeued.</summary>
     public async Task<IReadOnlyList<Run>> RecoverAsync(IReadOnlyList<Run> interrupted)
     {
         var requeued = new List<Run>();
         foreach (var run in interrupted)
         {
             var runDir = launcher.RunDirectory(run.Id);
-            if (run.Pid is { } pid) await EnsureWorkerGoneAsync(run.Id, pid, runDir);
             if (!launcher.IsAvailable || !Checkpoint.CanResume(runDir)) continue;
             try
             {
