@@ -103,4 +103,45 @@ public sealed class RunCurvesTests
         await recorder.BatchAsync(run.Id, 4, 0, 4, 0.8, 0.31);
         cut.WaitForAssertion(() => Assert.Equal(["5"], Points("Training loss", "batch loss")), TimeSpan.FromSeconds(5));
     }
+
+    [Fact]
+    public async Task A_diverged_run_shows_its_incidents_live_as_alerts_and_curve_markers_and_a_diverged_chip()
+    {
+        using var app = new WorkbenchApp();
+        var (team, member) = await app.CreateTeamAsync("alpha");
+        var run = await app.Get<RunStore>().CreateAsync(new NewRun(team.Id, member.Id, "sota", "{\"seed\":1}", null));
+        await app.Get<RunStore>().TransitionAsync(run.Id, RunStatus.Running, "cpu");
+        var recorder = app.Get<RunProgressRecorder>();
+        for (int b = 0; b < 4; b++) await recorder.BatchAsync(run.Id, 1, b, 4, 2.0 - 0.1 * b, 0.025 * (b + 1));
+        await recorder.EpochAsync(run.Id, Epoch(1, 0.20));
+        await recorder.IncidentAsync(run.Id, 2, 3, "loss NaN", recovered: true, learningRate: 0.0027);
+
+        await using var context = new BunitContext();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.Services.AddSingleton(app.Get<RunQueue>());
+        context.Services.AddSingleton(app.Get<RunMetricStore>());
+        context.Services.AddSingleton(app.Get<TrainingNotifications>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.RunSubmissionMaker>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionService>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionNotifications>());
+        context.Services.AddSingleton(TimeProvider.System);
+        context.AddAuthorization().SetAuthorized(member.UserName)
+            .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, team.Id.ToString()));
+
+        var cut = context.Render<RunDetailPage>(p => p.Add(c => c.RunId, run.Id));
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-incident='recovered']")));
+        Assert.Contains("Recovered from non-finite numbers at epoch 2, batch 3", cut.Find("[data-incident='recovered']").TextContent);
+        Assert.Contains("recovered: loss NaN", cut.Markup); // the marker on the curves
+
+        // Live: the guard stops the run; the page shows the incident and the chip says diverged once the status changes.
+        await recorder.IncidentAsync(run.Id, 3, 1, "loss NaN", recovered: false, learningRate: 0.0027);
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-incident='diverged']")));
+        Assert.Contains("diverged: loss NaN", cut.Markup);
+        await recorder.FinishAsync(run.Id, RunStatus.Failed, Sensorium.Web.Features.Runs.Worker.ProcessRunLauncher.DivergedMessage(
+            new Sensorium.Training.TrainingFinished(3, 0.2, 1, new Dictionary<string, double>(), "diverged at epoch 3, batch 1 (loss NaN)", 60, true, 1)));
+        cut.WaitForAssertion(() => Assert.Equal("diverged", cut.Find(".run-status").GetAttribute("data-outcome")));
+        Assert.Equal("failed", cut.Find(".run-status").GetAttribute("data-status"));
+        Assert.Contains("Training diverged at epoch 3, batch 1 (loss NaN). The model kept is the best before it: epoch 1, validation 0.2000.", cut.Markup);
+    }
 }
