@@ -132,21 +132,22 @@ public static class ReceptiveFields
     }
 
     /// <summary>
-    /// Sub-pixel centre of a non-negative map: smoothed (σ 1 px) peak, then the centroid of the part above half the
-    /// peak within 5 px of it.
+    /// Sub-pixel centre of a non-negative map: smoothed (σ 1.5 px) peak, then the centroid of the part above a tenth
+    /// of the peak within 7 px of it. A wide window, not just the top lobe: the squared filter of a simple cell has
+    /// carrier lobes whose largest is off the envelope's centre when its phase is odd.
     /// </summary>
     public static RfCentre PeakCentroid(ReadOnlySpan<float> map, int h, int w)
     {
-        var smooth = Smoothing.Blur(map, h, w, 1.0);
+        var smooth = Smoothing.Blur(map, h, w, 1.5);
         int best = 0;
         for (int p = 1; p < smooth.Length; p++) if (smooth[p] > smooth[best]) best = p;
         int by = best / w, bx = best % w;
         double peak = smooth[best], sx = 0, sy = 0, sw = 0;
-        const int R = 5;
+        const int R = 7;
         for (int y = Math.Max(0, by - R); y <= Math.Min(h - 1, by + R); y++)
             for (int x = Math.Max(0, bx - R); x <= Math.Min(w - 1, bx + R); x++)
             {
-                double v = smooth[y * w + x] - 0.5 * peak;
+                double v = smooth[y * w + x] - 0.1 * peak;
                 if (v <= 0 || (x - bx) * (x - bx) + (y - by) * (y - by) > R * R) continue;
                 sx += v * x; sy += v * y; sw += v;
             }
