@@ -69,7 +69,7 @@ public sealed class InSilicoCommand(string experiment) : ICommand
         string[] experiments = experiment == "all" ? ["scores", "rf", "mei", "tuning", "score"] : [experiment];
         var request = new InSilicoRequest(run, outDir, experiments, neurons, meiNeurons, data, truth, mouse, device, threshold, rf, mei, tuning);
         if (experiment == "all" && InSilicoRunner.ResolveTruth(request) is null) experiments = experiments[..^1];
-        request = request with { Experiments = experiments };
+        request = request with { Experiments = experiments, ScoreOnlyWithTruth = experiment == "all" };
         var lastReport = new Dictionary<string, int>();
         TruthScore? score;
         try

@@ -67,11 +67,10 @@ public sealed record MouseGroundTruth(
         File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
     }
 
-    /// <summary>
-    /// Finds the ground truth of <paramref name="dataKey"/> from a synthetic dataset directory, its host/ copy or the
-    /// ground_truth folder itself; a clear error names the places looked at.
-    /// </summary>
-    public static MouseGroundTruth Read(string path, string dataKey)
+    /// <summary>Whether <see cref="Read"/> would find a file for <paramref name="dataKey"/>.</summary>
+    public static bool Exists(string path, string dataKey) => Candidates(path, dataKey).Any(File.Exists);
+
+    private static List<string> Candidates(string path, string dataKey)
     {
         var candidates = new List<string>();
         string full = System.IO.Path.GetFullPath(path);
@@ -80,6 +79,17 @@ public sealed record MouseGroundTruth(
         candidates.Add(PathFor(full, dataKey));
         var parent = Directory.GetParent(full);
         if (parent is not null) candidates.Add(PathFor(parent.FullName, dataKey));
+        return candidates;
+    }
+
+    /// <summary>
+    /// Finds the ground truth of <paramref name="dataKey"/> from a synthetic dataset directory, its host/ copy or the
+    /// ground_truth folder itself; a clear error names the places looked at.
+    /// </summary>
+    public static MouseGroundTruth Read(string path, string dataKey)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        var candidates = Candidates(path, dataKey);
         string? found = candidates.FirstOrDefault(File.Exists);
         if (found is null)
             throw new DataFormatException(full, $"no ground truth for {dataKey}: looked for {string.Join(", ", candidates.Distinct())} " +

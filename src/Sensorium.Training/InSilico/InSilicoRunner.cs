@@ -8,7 +8,8 @@ namespace Sensorium.Training.InSilico;
 /// neurons. Null: the run's dataset when it has a host/ copy beside it, else none (validation scores only, no score).</param>
 public sealed record InSilicoRequest(string RunDirectory, string OutDirectory, IReadOnlyList<string> Experiments,
     string Neurons = "all", string MeiNeurons = "top:8", string? DataPath = null, string? Truth = null, string? DataKey = null,
-    string Device = "auto", double Threshold = 0.3, RfOptions? Rf = null, MeiOptions? Mei = null, TuningOptions? Tuning = null);
+    string Device = "auto", double Threshold = 0.3, RfOptions? Rf = null, MeiOptions? Mei = null, TuningOptions? Tuning = null,
+    bool ScoreOnlyWithTruth = false);
 
 /// <summary>One progress report: experiment, stage, done of total.</summary>
 public sealed record InSilicoProgress(string Experiment, string Stage, int Done, int Total);
@@ -65,6 +66,9 @@ public static class InSilicoRunner
                     case "tuning":
                         folder.WriteTuning(twin!.DataKey, Tuning.Compute(twin, Select(request.Neurons, twin, folder), request.Tuning, Report, cancel));
                         break;
+                    case "score" when request.ScoreOnlyWithTruth && (truthDir is null || !MouseGroundTruth.Exists(truthDir, (twin?.DataKey ?? folder.ReadScores()?.DataKey)!)):
+                        log?.Invoke("score skipped: no ground_truth/<key>.json beside the data (only synthetic datasets written by `sensorium synth` have one)");
+                        continue;
                     case "score":
                         result = Score(folder, truthDir ?? throw new ArgumentException(
                             "score needs the ground truth: pass --truth with a synthetic dataset written by `sensorium synth` (it has ground_truth/)"), request.Threshold);
