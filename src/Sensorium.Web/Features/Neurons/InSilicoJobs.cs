@@ -110,7 +110,8 @@ public sealed class InSilicoJobs(IOptions<SubmissionsOptions> submissions, RunSu
                 string experiment = root.GetProperty("experiment").GetString()!;
                 int done = root.GetProperty("done").GetInt32(), total = root.GetProperty("total").GetInt32();
                 int at = Math.Max(0, Array.IndexOf(order, experiment));
-                double progress = (at + (total == 0 ? 1 : done / (double)total)) / order.Length;
+                // An experiment reports several stages, each from 0: the bar holds at the furthest point reached.
+                double progress = Math.Max(Get(runId)?.Progress ?? 0, (at + (total == 0 ? 1 : done / (double)total)) / order.Length);
                 Set(new InSilicoJob(runId, InSilicoJobState.Running, $"{experiment}: {root.GetProperty("stage").GetString()} {done}/{total}",
                     progress, null, DateTimeOffset.UtcNow));
             }
