@@ -34,6 +34,14 @@ public sealed class InSilicoJobs(IOptions<SubmissionsOptions> submissions, RunSu
     /// <summary>The folder of a run's results (whether or not it exists yet), or null when the run has no model directory.</summary>
     public string? ResultsDirectory(Run run) => runs.RunDirectory(run) is { } dir ? Path.Combine(dir, InSilicoFolder.DefaultName) : null;
 
+    /// <summary>The dataset the run was trained on (from its spec.json), where a synthetic ground truth may sit; null if unreadable.</summary>
+    public string? DatasetPath(Run run)
+    {
+        if (runs.RunDirectory(run) is not { } dir) return null;
+        try { return Sensorium.Training.Checkpoint.ReadSpec(dir).Dataset.Path is { Length: > 0 } path ? Path.GetFullPath(path, dir) : null; }
+        catch (Exception e) when (e is Sensorium.Data.DataFormatException or IOException or JsonException) { return null; }
+    }
+
     /// <summary>Queues the run's experiments unless a job for it is queued or running. False when one is.</summary>
     public bool Enqueue(Run run, int meiNeurons)
     {
