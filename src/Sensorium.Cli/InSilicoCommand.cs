@@ -25,7 +25,7 @@ public sealed class InSilicoCommand(string experiment) : ICommand
 
     public string Usage => $"""
         usage: sensorium insilico {experiment} --run RUNDIR [--out DIR] [--neurons all|top:N|I,J,...] [--mei-neurons SEL]
-                                  [--data DIR] [--truth DIR] [--mouse KEY] [--device auto|cpu|cuda] [--threshold X]
+                                  [--data DIR] [--truth DIR] [--mouse KEY] [--device auto|cpu|cuda] [--threads N] [--threshold X]
                                   [--noise-images N] [--gradient-samples N] [--starts N] [--steps N] [--rms X]
                                   [--blur X] [--orientations N] [--phases N] [--amplitude X] [--seed N] [--events -]
           --out        output folder (default RUNDIR/insilico); each experiment rewrites its own files there
@@ -33,6 +33,7 @@ public sealed class InSilicoCommand(string experiment) : ICommand
           --mei-neurons  mei: default top:8 (or --neurons when given to `insilico mei`)
           --truth      a synthetic dataset (or its host/ copy): true test responses and ground_truth/<key>.json;
                        default: the run's dataset when it has a host/ copy
+          --threads    CPU threads of the model (default: all cores)
           --threshold  score: neurons with test single-trial correlation ≥ X (default 0.3)
           --noise-images  rf: images of the model STA (default 2048); --gradient-samples: noise images per neuron
                        for the gradient energy map (default 8)
@@ -54,6 +55,7 @@ public sealed class InSilicoCommand(string experiment) : ICommand
         string? truth = args.Optional("truth");
         string? mouse = args.Optional("mouse");
         string device = args.Choice("device", "auto", "auto", "cpu", "cuda");
+        int threads = args.Int("threads", 0, 0, 1024);
         double threshold = args.Double("threshold", 0.3);
         int seed = args.Int("seed", 1, 0);
         var rf = new RfOptions(NoiseImages: args.Int("noise-images", 2048, 2, 1_000_000), GradientSamples: args.Int("gradient-samples", 8, 1, 1024), Seed: seed);
@@ -65,6 +67,7 @@ public sealed class InSilicoCommand(string experiment) : ICommand
         if (events is not null and not "-") throw new UsageException("--events only supports - (stdout)");
         args.RejectUnknown();
         if (mei.Rms <= 0 || mei.BlurSigma < 0) throw new UsageException("--rms must be > 0 and --blur ≥ 0");
+        if (threads > 0) TorchSharp.torch.set_num_threads(threads);
 
         string[] experiments = experiment == "all" ? ["scores", "rf", "mei", "tuning", "score"] : [experiment];
         var request = new InSilicoRequest(run, outDir, experiments, neurons, meiNeurons, data, truth, mouse, device, threshold, rf, mei, tuning);

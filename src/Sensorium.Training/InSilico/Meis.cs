@@ -51,7 +51,6 @@ public static class Meis
         var gen = new Random(options.Seed);
         var images = new float[k * plane];
         var summaries = new NeuronMei[k];
-        var activations = new double[k][];
         int perBatch = Math.Max(1, options.BatchSize / starts);
 
         // The best natural test images, for comparison.
@@ -111,7 +110,6 @@ public static class Meis
                 summaries[first + i] = new NeuronMei(j, acts[bestStart], acts, bestImage >= 0 ? bestAct : 0,
                     bestImage >= 0 ? naturalSet.ImageIds[bestImage] : -1,
                     bestImage >= 0 ? firstOfImage[bestImage] : -1, norm);
-                activations[first + i] = acts;
             }
             done += n;
         }

@@ -17,7 +17,9 @@ public sealed record TuningOptions(int Orientations = 16, double[]? Wavelengths 
 /// the direction of the grating's wave vector, as in the ground truth.</param>
 /// <param name="Osi">|Σ R(θ) e^{2iθ}| / Σ R(θ), R = peak-over-phase response above grey (clipped at 0).</param>
 /// <param name="PreferredSpatialFrequency">Cycles per px of the best (orientation, SF) condition.</param>
-/// <param name="ModulationRatio">F1/F0 over phase at the preferred orientation and SF (F0 above grey): &gt; 1 simple.</param>
+/// <param name="ModulationRatio">F1/F0 over phase at the preferred orientation and SF (F0 above grey): &gt; 1 simple.
+/// A neuron whose mean response to that grating is not above grey (F0 ≤ 0) gets the cap 10⁶ and counts as simple:
+/// only a phase-dependent response can then have driven its peak.</param>
 public sealed record NeuronTuning(int Neuron, double PreferredOrientationDeg, double Osi, double PreferredSpatialFrequency,
     double ModulationRatio, bool Simple, double GreyResponse, double PeakResponse);
 

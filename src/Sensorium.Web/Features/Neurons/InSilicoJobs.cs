@@ -20,8 +20,8 @@ public sealed record InSilicoJob(long RunId, InSilicoJobState State, string Stag
 /// of the server), writing to <c>RUN/insilico</c>. Progress comes from the worker's JSON lines; subscribers hear of
 /// every change. Job states live in memory: after a restart the results on disk remain, a job in flight is lost.
 /// </summary>
-public sealed class InSilicoJobs(IOptions<SubmissionsOptions> submissions, RunSubmissionMaker runs, ILogger<InSilicoJobs> logger,
-    IHostApplicationLifetime lifetime) : IDisposable
+public sealed class InSilicoJobs(IOptions<SubmissionsOptions> submissions, IOptions<Sensorium.Web.Features.Runs.Worker.WorkerOptions> worker,
+    RunSubmissionMaker runs, ILogger<InSilicoJobs> logger, IHostApplicationLifetime lifetime) : IDisposable
 {
     private readonly ConcurrentDictionary<long, InSilicoJob> _jobs = new();
     private readonly SemaphoreSlim _one = new(1, 1);
@@ -101,6 +101,11 @@ public sealed class InSilicoJobs(IOptions<SubmissionsOptions> submissions, RunSu
         foreach (var a in new[] { "insilico", "all", "--run", runDir, "--out", Path.Combine(runDir, InSilicoFolder.DefaultName),
                      "--neurons", "all", "--mei-neurons", $"top:{meiNeurons}", "--device", "cpu", "--events", "-" })
             start.ArgumentList.Add(a);
+        if (worker.Value.ThreadsPerSlot > 0) // as many CPU threads as a training slot gets
+        {
+            start.ArgumentList.Add("--threads");
+            start.ArgumentList.Add(worker.Value.ThreadsPerSlot.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
         start.RedirectStandardOutput = start.RedirectStandardError = true;
         start.UseShellExecute = false;
         start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
