@@ -40,7 +40,7 @@ public static class CommandLine
         new SubmissionScoreCommand(),
         new SubmissionSubmitCommand(),
         new BenchScoreCommand(),
-    }.OrderByDescending(c => c.Name.Split(' ').Length).ToArray();
+    }.Concat(InSilicoCommand.All).OrderByDescending(c => c.Name.Split(' ').Length).ToArray();
 
     public static int Run(string[] argv, TextWriter output, TextWriter error)
     {

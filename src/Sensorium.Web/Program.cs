@@ -6,6 +6,7 @@ using Sensorium.Web.Features.Datasets.FirstDataset;
 using Sensorium.Web.Features.ApiTokens;
 using Sensorium.Web.Features.Runs;
 using Sensorium.Web.Features.Runs.Worker;
+using Sensorium.Web.Features.Neurons;
 using Sensorium.Web.Features.Security;
 using Sensorium.Web.Features.Submissions;
 using Sensorium.Web.Features.Training;
@@ -30,6 +31,7 @@ builder.Services.AddDatasets();
 builder.Services.AddFirstDataset(); // a synthetic dataset on a workbench that has none
 builder.Services.AddTrainingNotifications();
 builder.Services.AddSubmissions();
+builder.Services.AddNeurons(); // in-silico experiments of finished runs (worker processes)
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
 

@@ -41,6 +41,16 @@ public sealed class GroundTruthV1
     public double[] RfY { get; }
     public bool[] Complex { get; }
     public bool[] WeaklyDriven { get; }
+    /// <summary>Carrier wavelength (view px).</summary>
+    public double[] Wavelength { get; }
+    /// <summary>Envelope σ along the carrier (view px).</summary>
+    public double[] Sigma { get; }
+    /// <summary>Envelope aspect (σ across = σ / aspect).</summary>
+    public double[] Aspect { get; }
+    /// <summary>Direction of the carrier's wave vector (cos θ, sin θ) in view (x right, y down) coordinates, radians in [0, π).</summary>
+    public double[] Theta { get; }
+    /// <summary>Carrier phase at the RF centre (radians); the simple cell's preferred phase.</summary>
+    public double[] Phase { get; }
     private readonly float[] _c50, _exponent, _baseline, _gainDrive, _amplitude, _betaRun, _betaPupil;
     private readonly float[][] _even, _odd;
     private readonly int[] _kernelRows, _kernelVectors, _origin, _centre;
@@ -51,6 +61,8 @@ public sealed class GroundTruthV1
         var rng = SynthRandom.For(mouseSeed, "neurons");
         RfX = new double[neurons]; RfY = new double[neurons];
         Complex = new bool[neurons]; WeaklyDriven = new bool[neurons];
+        Wavelength = new double[neurons]; Sigma = new double[neurons]; Aspect = new double[neurons];
+        Theta = new double[neurons]; Phase = new double[neurons];
         _c50 = new float[neurons]; _exponent = new float[neurons]; _baseline = new float[neurons];
         _gainDrive = new float[neurons]; _amplitude = new float[neurons];
         _betaRun = new float[neurons]; _betaPupil = new float[neurons];
@@ -87,6 +99,7 @@ public sealed class GroundTruthV1
             double wavelength = Math.Clamp(rng.LogNormal(9, 0.3), 5, 18);
             double sigma = Math.Clamp(wavelength * rng.Uniform(0.3, 0.5), 1.2, 4.0);
             double aspect = rng.Uniform(0.6, 1.0), theta = rng.Uniform(0, Math.PI), phase = rng.Uniform(0, 2 * Math.PI);
+            (Wavelength[n], Sigma[n], Aspect[n], Theta[n], Phase[n]) = (wavelength, sigma, aspect, theta, phase);
             BuildKernels(n, sigma, aspect, wavelength, theta, phase);
             _c50[n] = (float)rng.Uniform(0.1, 0.5);
             _exponent[n] = (float)rng.Uniform(1.4, 2.4);

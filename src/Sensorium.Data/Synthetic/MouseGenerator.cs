@@ -166,6 +166,7 @@ internal sealed class MouseGenerator(MouseSpec mouse, PresetSizes sizes, TrialDe
             }
         }
 
+        WriteGroundTruth(model, design, behavior, unitIds);
         var scores = Score(design, responses, expectedRows, stimulusOnlyRows, withheldRows, n);
         cancel.ThrowIfCancellationRequested();
 
@@ -185,6 +186,30 @@ internal sealed class MouseGenerator(MouseSpec mouse, PresetSizes sizes, TrialDe
             design.ImageId.Where((_, i) => design.Tier[i] == TrialDesign.Test).Distinct().Count(),
             design.ImageId.Where((_, i) => design.Tier[i] == TrialDesign.FinalTest).Distinct().Count(),
             scores, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The neurons' generative parameters (DIR/ground_truth/&lt;key&gt;.json), beside the host copy: what in-silico
+    /// experiments on a trained model are scored against. The mean eye shift is taken over the train trials.
+    /// </summary>
+    private void WriteGroundTruth(GroundTruthV1 model, TrialDesign design, Behavior behavior, long[] unitIds)
+    {
+        var train = design.IndicesOf(TrialDesign.Train).ToArray();
+        double sx = 0, sy = 0;
+        foreach (int i in train)
+        {
+            int position = (int)design.TrialIdx[i];
+            sx += GroundTruthV1.ShiftPerCameraPixel * (behavior.PupilX[position] - behavior.CenterX);
+            sy += GroundTruthV1.ShiftPerCameraPixel * (behavior.PupilY[position] - behavior.CenterY);
+        }
+        sx /= Math.Max(1, train.Length);
+        sy /= Math.Max(1, train.Length);
+        var neurons = Enumerable.Range(0, model.Count).Select(k => new NeuronGroundTruth(
+            k, unitIds[k], model.RfX[k], model.RfY[k], model.RfX[k] + sx, model.RfY[k] + sy,
+            model.Sigma[k], model.Aspect[k], model.Wavelength[k], 1 / model.Wavelength[k],
+            model.Theta[k] * 180 / Math.PI % 180, model.Phase[k], model.Complex[k], model.WeaklyDriven[k])).ToList();
+        new MouseGroundTruth(mouse.DataKey, NaturalImages.SmallHeight, NaturalImages.SmallWidth, sx, sy,
+            MouseGroundTruth.ConventionText, neurons).Write(options.OutputDirectory);
     }
 
     private void Report(string stage, int done, int total) => progress?.Report(new SynthProgress(mouse.DataKey, stage, done, total));

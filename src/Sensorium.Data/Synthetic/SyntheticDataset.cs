@@ -141,6 +141,10 @@ public static class SyntheticDataset
         w.WriteLine("  - meta/oracle/trial_indices.npy: int64 (M,), the file index <i> of each row, ascending.");
         w.WriteLine("Score a model on withheld tiers against it: sensorium evaluate --run RUN --tier test --truth <dir>/host");
         w.WriteLine();
+        w.WriteLine($"{MouseGroundTruth.Folder}/<key>.json: every neuron's generative parameters (RF centre in model-input pixels at rest");
+        w.WriteLine("and at the mean train eye position, envelope, wavelength, orientation, phase, simple/complex, weakly driven):");
+        w.WriteLine("score in-silico experiments against it with: sensorium insilico score --run RUN --truth <dir>");
+        w.WriteLine();
         w.WriteLine("Oracle on the live test (true responses): single-trial correlation / correlation to average /");
         w.WriteLine("single-trial correlation of the stimulus-only expectation (what an image-only model can reach at best):");
         foreach (var m in r.Mice)

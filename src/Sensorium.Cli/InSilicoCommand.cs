@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Sensorium.Training.InSilico;
+
+namespace Sensorium.Cli;
+
+/// <summary>
+/// `sensorium insilico scores|rf|mei|tuning|score|all`: experiments on a trained run's model as a digital twin of its
+/// neurons (Sensorium.Training.InSilico), written as JSON + NPY + PNG to --out (default RUN/insilico).
+/// </summary>
+public sealed class InSilicoCommand(string experiment) : ICommand
+{
+    public static IEnumerable<ICommand> All => new[] { "scores", "rf", "mei", "tuning", "score", "all" }.Select(e => (ICommand)new InSilicoCommand(e));
+
+    public string Name => "insilico " + experiment;
+
+    public string Summary => experiment switch
+    {
+        "scores" => "per-neuron validation/test correlations of a run (JSON, CSV) and its test predictions (NPY)",
+        "rf" => "receptive fields of model neurons: gradient at grey, gradient energy over noise, model STA",
+        "mei" => "most exciting inputs by norm-constrained, smoothed gradient ascent from several starts",
+        "tuning" => "grating tuning: preferred orientation, OSI, preferred SF, F1/F0 (simple vs complex)",
+        "score" => "score rf and tuning results against a synthetic dataset's ground-truth neurons",
+        _ => "scores, rf, mei, tuning and (with a ground truth) score, in one go",
+    };
+
+    public string Usage => $"""
+        usage: sensorium insilico {experiment} --run RUNDIR [--out DIR] [--neurons all|top:N|I,J,...] [--mei-neurons SEL]
+                                  [--data DIR] [--truth DIR] [--mouse KEY] [--device auto|cpu|cuda] [--threads N] [--threshold X]
+                                  [--noise-images N] [--gradient-samples N] [--starts N] [--steps N] [--rms X]
+                                  [--blur X] [--orientations N] [--phases N] [--amplitude X] [--seed N] [--events -]
+          --out        output folder (default RUNDIR/insilico); each experiment rewrites its own files there
+          --neurons    rf and tuning: all (default), top:N (best test correlation; needs scores) or indices
+          --mei-neurons  mei: default top:8 (or --neurons when given to `insilico mei`)
+          --truth      a synthetic dataset (or its host/ copy): true test responses and ground_truth/<key>.json;
+                       default: the run's dataset when it has a host/ copy
+          --threads    CPU threads of the model (default: all cores)
+          --threshold  score: neurons with test single-trial correlation ≥ X (default 0.3)
+          --noise-images  rf: images of the model STA (default 2048); --gradient-samples: noise images per neuron
+                       for the gradient energy map (default 8)
+          --starts, --steps, --rms, --blur   mei: random starts (4), ascent steps (200), RMS contrast budget in
+                       normalized units (0.35), σ px of the gradient smoothing prior (1.0)
+          --orientations, --phases, --amplitude   tuning: 16, 8, grating amplitude 1.0 (normalized units)
+          --events -   progress as JSON lines on stdout (event: progress, ...), the result as the last line
+        Writes JSON, NPY and PNG files (see README); prints a JSON summary. Exit 1 on invalid input.
+        """;
+
+    public int Run(CliArgs args, TextWriter output, TextWriter error)
+    {
+        string run = args.Required("run");
+        string outDir = args.Optional("out") ?? Path.Combine(run, InSilicoFolder.DefaultName);
+        string? neuronsArg = args.Optional("neurons");
+        string neurons = neuronsArg ?? "all";
+        string meiNeurons = args.Optional("mei-neurons") ?? (experiment == "mei" && neuronsArg is not null ? neuronsArg : "top:8");
+        string? data = args.Optional("data");
+        string? truth = args.Optional("truth");
+        string? mouse = args.Optional("mouse");
+        string device = args.Choice("device", "auto", "auto", "cpu", "cuda");
+        int threads = args.Int("threads", 0, 0, 1024);
+        double threshold = args.Double("threshold", 0.3);
+        int seed = args.Int("seed", 1, 0);
+        var rf = new RfOptions(NoiseImages: args.Int("noise-images", 2048, 2, 1_000_000), GradientSamples: args.Int("gradient-samples", 8, 1, 1024), Seed: seed);
+        var mei = new MeiOptions(Starts: args.Int("starts", 4, 1, 256), Steps: args.Int("steps", 200, 1, 100_000),
+            Rms: args.Double("rms", 0.35), BlurSigma: args.Double("blur", 1.0), Seed: seed);
+        var tuning = new TuningOptions(Orientations: args.Int("orientations", 16, 2, 360), Phases: args.Int("phases", 8, 3, 360),
+            Amplitude: args.Double("amplitude", 1.0));
+        string? events = args.Optional("events");
+        if (events is not null and not "-") throw new UsageException("--events only supports - (stdout)");
+        args.RejectUnknown();
+        if (mei.Rms <= 0 || mei.BlurSigma < 0) throw new UsageException("--rms must be > 0 and --blur ≥ 0");
+        if (threads > 0) TorchSharp.torch.set_num_threads(threads);
+
+        string[] experiments = experiment == "all" ? ["scores", "rf", "mei", "tuning", "score"] : [experiment];
+        var request = new InSilicoRequest(run, outDir, experiments, neurons, meiNeurons, data, truth, mouse, device, threshold, rf, mei, tuning);
+        if (experiment == "all" && InSilicoRunner.ResolveTruth(request) is null) experiments = experiments[..^1];
+        request = request with { Experiments = experiments, ScoreOnlyWithTruth = experiment == "all" };
+        var lastReport = new Dictionary<string, int>();
+        TruthScore? score;
+        try
+        {
+            score = InSilicoRunner.Run(request, line => error.WriteLine("insilico: " + line), p =>
+            {
+                if (events is not null)
+                {
+                    output.WriteLine(JsonSerializer.Serialize(new { @event = "progress", experiment = p.Experiment, stage = p.Stage, done = p.Done, total = p.Total }));
+                    output.Flush();
+                }
+                int percent = p.Total == 0 ? 100 : 100 * p.Done / p.Total;
+                string key = p.Experiment + "/" + p.Stage;
+                if (!lastReport.TryGetValue(key, out int last) || percent >= last + 10 || p.Done == p.Total)
+                {
+                    lastReport[key] = percent;
+                    error.WriteLine($"insilico: {p.Experiment}: {p.Stage} {p.Done}/{p.Total}");
+                }
+            });
+        }
+        catch (ArgumentException e)
+        {
+            error.WriteLine($"sensorium {Name}: {e.Message}");
+            return CommandLine.InvalidInput;
+        }
+        string summary = JsonSerializer.Serialize(new
+        {
+            @event = "done",
+            run = Path.GetFullPath(run),
+            out_dir = Path.GetFullPath(outDir),
+            experiments,
+            score,
+        }, new JsonSerializerOptions(InSilicoFolder.Json) { WriteIndented = events is null });
+        output.WriteLine(summary);
+        return CommandLine.Ok;
+    }
+}

@@ -1,0 +1,66 @@
+using Microsoft.Playwright;
+
+namespace Sensorium.Browser.Tests;
+
+/// <summary>
+/// A trained tiny run's Neurons page in a real browser: queue the in-silico experiments (a `sensorium insilico all`
+/// worker), watch the job finish, see the per-neuron scores on the cortex and the score against the synthetic truth,
+/// pick one of the best neurons and see its receptive field, MEI and tuning.
+/// </summary>
+public sealed class NeuronsPageBrowserTests : IAsyncLifetime
+{
+    static readonly TimeSpan Startup = TimeSpan.FromMinutes(3);
+    const float Long = 300_000; // ms: a tiny run, then its experiments, on a busy 2-core machine
+
+    WorkbenchProcess app = default!;
+    IPlaywright playwright = default!;
+    IBrowserContext browser = default!;
+    readonly string userData = Directory.CreateTempSubdirectory("sensorium-chromium-").FullName;
+
+    public async Task InitializeAsync()
+    {
+        app = new WorkbenchProcess();
+        playwright = await Playwright.CreateAsync();
+        browser = await WorkbenchBrowser.LaunchAsync(playwright, userData, app.BaseAddress);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await browser.DisposeAsync();
+        playwright.Dispose();
+        await app.DisposeAsync();
+        try { Directory.Delete(userData, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task A_member_runs_in_silico_experiments_on_a_finished_run_and_inspects_a_neuron()
+    {
+        var password = await app.ReadyAsync(Startup);
+        var page = await WorkbenchBrowser.FirstPageAsync(browser);
+        await WorkbenchBrowser.SignInAsync(page, "demo", password);
+        string runUrl = await WorkbenchBrowser.QueueTinyRunAsync(page, "tiny twin", "sensorium", epochs: 1);
+        await page.Locator(".run-status[data-status=succeeded]").WaitForAsync(new() { Timeout = Long });
+
+        await page.Locator("a.run-neurons-link").ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith("/neurons", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        await page.Locator(".insilico-empty").WaitForAsync();
+        await WorkbenchBrowser.SetAsync(page, ".insilico-mei-count input", "2");
+        await page.Locator("button.insilico-queue").ClickAsync();
+        await page.Locator(".insilico-job[data-state=done]").WaitForAsync(new() { Timeout = Long });
+
+        var map = page.Locator("figure[data-chart='Neurons at their cortical positions'] g.scatter-points");
+        await map.WaitForAsync();
+        Assert.True(int.Parse((await map.GetAttributeAsync("data-points"))!) > 50);
+        await Assertions.Expect(page.Locator(".insilico-truth")).ToContainTextAsync("all neurons");
+        Assert.StartsWith("data:text/csv;base64,", await page.Locator("a.insilico-csv").GetAttributeAsync("href"));
+
+        await page.Locator("a.neuron-top").First.ClickAsync(); // the best neuron: it has an MEI
+        var panel = page.Locator(".neuron-panel");
+        await panel.WaitForAsync();
+        foreach (string kind in new[] { "gradient", "energy", "sta", "mei", "natural" })
+            await Assertions.Expect(panel.Locator($"figure.neuron-picture[data-kind={kind}] img")).ToBeVisibleAsync();
+        await Assertions.Expect(panel.Locator(".neuron-tuning")).ToContainTextAsync("preferred orientation");
+        await Assertions.Expect(panel.Locator(".neuron-truth")).ToContainTextAsync("Truth: RF");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(LiveRunTests.ArtifactsDirectory, "neurons.png"), FullPage = true });
+    }
+}
