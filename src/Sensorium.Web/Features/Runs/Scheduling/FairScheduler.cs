@@ -3,8 +3,11 @@ namespace Sensorium.Web.Features.Runs.Scheduling;
 /// <summary>A device and how many runs it takes at once.</summary>
 public sealed record DeviceSlots(string Name, int Slots);
 
-/// <summary>A run waiting in the queue. <see cref="RequestedDevice"/> null: any device.</summary>
-public sealed record QueuedRun(long Id, long TeamId, DateTimeOffset CreatedAt, string? RequestedDevice = null);
+/// <summary>
+/// A run waiting in the queue. <see cref="RequestedDevice"/> null: any device. <see cref="Priority"/>: the host's,
+/// higher first (default 0).
+/// </summary>
+public sealed record QueuedRun(long Id, long TeamId, DateTimeOffset CreatedAt, string? RequestedDevice = null, int Priority = 0);
 
 /// <summary>A run holding a slot of <see cref="Device"/>.</summary>
 public sealed record RunningRun(long Id, long TeamId, string Device);
@@ -16,8 +19,9 @@ public sealed record RunStart(long RunId, string Device);
 /// Decides which queued runs start next; pure, so the fairness rules are tested without a database or processes.
 /// <para>
 /// Slot by slot, the next run comes from the team with the fewest runs running (counting the ones started in this
-/// plan), ties going to the team whose oldest fitting run has waited longest; within a team, runs start oldest
-/// first. So one team's ten queued runs cannot starve another team's one: teams take turns.
+/// plan), ties going to the team whose first fitting run has the higher host priority, then has waited longest;
+/// within a team, runs start by priority, then oldest first. So one team's ten queued runs cannot starve another
+/// team's one: teams take turns, and the host's priority orders runs within that turn-taking, never across it.
 /// </para>
 /// A run that asked for a device waits for that device; others take the device with the most free slots
 /// (ties: the order devices are configured in). Runs on devices no longer configured hold no slot.
@@ -33,7 +37,7 @@ public static class FairScheduler
 
         var runningPerTeam = running.GroupBy(r => r.TeamId).ToDictionary(g => g.Key, g => g.Count());
         var waiting = queued
-            .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)
+            .OrderByDescending(r => r.Priority).ThenBy(r => r.CreatedAt).ThenBy(r => r.Id)
             .GroupBy(r => r.TeamId)
             .ToDictionary(g => g.Key, g => g.ToList());
 
@@ -61,6 +65,7 @@ public static class FairScheduler
 
     static bool IsBefore(int running, QueuedRun run, int otherRunning, QueuedRun other) =>
         running != otherRunning ? running < otherRunning
+        : run.Priority != other.Priority ? run.Priority > other.Priority
         : run.CreatedAt != other.CreatedAt ? run.CreatedAt < other.CreatedAt
         : run.Id < other.Id;
 
