@@ -44,7 +44,7 @@ public sealed class HostQueueTests
         Assert.Contains("MiB", rows[0].QuerySelector(".run-use")!.TextContent); // the worker's resident memory
         Assert.Contains("beta-waiting", cut.Markup);
         Assert.Contains("waiting", rows[1].QuerySelector(".queue-duration")!.TextContent);
-        Assert.Contains("1 of 2 slots in use", cut.Find("[data-device=cpu] .device-slots").TextContent);
+        Assert.Contains("1 of 1 slots in use", cut.Find("[data-device=cpu] .device-slots").TextContent);
         Assert.Contains("GPU figures: none: nvidia-smi is not installed", cut.Find("[data-device=cpu]").TextContent);
         Assert.Contains("of", cut.Find("[data-device=cpu] [data-label=Memory] .use-text").TextContent);
 
