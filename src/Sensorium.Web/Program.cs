@@ -35,6 +35,7 @@ var app = builder.Build();
 await app.InitializeWorkbenchAsync();
 
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseNotFoundPage();
 app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -21,9 +21,24 @@ public sealed class WorkbenchTourTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         app = new WorkbenchProcess();
-        playwright = await Playwright.CreateAsync();
-        browser = await WorkbenchBrowser.LaunchAsync(playwright, userData, app.BaseAddress);
+        try
+        {
+            playwright = await Playwright.CreateAsync();
+            browser = await WorkbenchBrowser.LaunchAsync(playwright, userData, app.BaseAddress);
+        }
+        catch
+        {
+            await app.DisposeAsync(); // xUnit does not call DisposeAsync when InitializeAsync throws: no app left behind
+            throw;
+        }
     }
+
+    /// <summary>The layout's own signal that the page's circuit is attached (typing into a prerendered page is lost).</summary>
+    static Task Interactive(IPage page) => page.Locator(".workbench[data-interactive=true]").WaitForAsync();
+
+    /// <summary>Where the test is, in the artifacts folder as it goes (a hang shows its last step).</summary>
+    static void Step(string what) =>
+        File.AppendAllText(Path.Combine(LiveRunTests.ArtifactsDirectory, "tour-steps.txt"), $"{DateTime.UtcNow:HH:mm:ss} {what}\n");
 
     public async Task DisposeAsync()
     {
@@ -42,11 +57,13 @@ public sealed class WorkbenchTourTests : IAsyncLifetime
         await WorkbenchBrowser.SignInAsync(page, "demo", demoPassword);
 
         // A long tiny run that keeps a worker busy while the host looks at the queue.
-        var runUrl = await WorkbenchBrowser.QueueTinyRunAsync(page, "long tiny run", "sensorium", epochs: 500);
+        Step("signed in as demo");
+        var runUrl = await WorkbenchBrowser.QueueTinyRunAsync(page, "long tiny run", "sensorium", epochs: 100_000);
         await page.Locator(".run-status[data-status=running]").WaitForAsync(new() { Timeout = Long });
         await page.Locator("table:has(th:has-text('Train loss')) tbody tr").First.WaitForAsync(new() { Timeout = Long, State = WaitForSelectorState.Attached });
         await ShotAsync(page, "run");
 
+        Step("dark mode");
         // Dark mode: the toggle switches the whole layout (the browser's preference is light here).
         await page.Locator(".workbench.theme-light").WaitForAsync();
         await page.Locator("button.theme-toggle").ClickAsync();
@@ -57,8 +74,10 @@ public sealed class WorkbenchTourTests : IAsyncLifetime
         await page.Locator("button.theme-toggle").ClickAsync();
         await page.Locator(".workbench.theme-light").WaitForAsync();
 
+        Step("runs list");
         // The runs list: filters narrow it.
-        await page.GotoAsync("/runs");
+        await page.GotoAsync("/runs", new() { WaitUntil = WaitUntilState.Commit });
+        await Interactive(page);
         var rows = page.Locator(".runs-table tbody tr:has(a[href^='/runs/'])");
         await Assertions.Expect(rows).ToHaveCountAsync(1);
         await page.Locator(".runs-search input").FillAsync("no such run");
@@ -67,11 +86,13 @@ public sealed class WorkbenchTourTests : IAsyncLifetime
         await Assertions.Expect(rows).ToHaveCountAsync(1);
         await ShotAsync(page, "runs");
 
+        Step("phone");
         // A phone: one-line app bar, no page wider than the screen.
         await page.SetViewportSizeAsync(390, 844);
         foreach (var path in new[] { "/runs", runUrl, "/submissions", "/datasets" })
         {
-            await page.GotoAsync(path);
+            Step("phone " + path);
+            await page.GotoAsync(path, new() { WaitUntil = WaitUntilState.Commit });
             await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).WaitForAsync();
             var width = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
             Assert.True(width <= 390, $"{path} is {width} px wide on a 390 px screen");
@@ -83,6 +104,7 @@ public sealed class WorkbenchTourTests : IAsyncLifetime
         await ShotAsync(page, "runs-phone");
         await page.SetViewportSizeAsync(1280, 800);
 
+        Step("host");
         // The host: the first start's passwords are also in a file in the data directory.
         var passwords = await File.ReadAllTextAsync(Path.Combine(app.DataDirectory, "first-start-passwords.txt"));
         var adminPassword = Regex.Match(passwords, @"admin\s+(\S+)").Groups[1].Value;
@@ -90,23 +112,30 @@ public sealed class WorkbenchTourTests : IAsyncLifetime
         await page.WaitForURLAsync(url => url.Contains("/account/signin"), new() { WaitUntil = WaitUntilState.Commit });
         await WorkbenchBrowser.SignInAsync(page, "admin", adminPassword);
 
+        Step("admin /runs");
         // /runs belongs to teams: the host is pointed to the queue.
         await page.GotoAsync("/runs");
+        await Interactive(page);
         await page.Locator(".admin-not-team a[href='/admin/queue']").ClickAsync();
+        await Interactive(page);
         var row = page.Locator(".host-queue tbody tr", new() { HasText = "long tiny run" });
         await row.WaitForAsync();
         Assert.Contains("demo", await row.TextContentAsync());
+        Step("queue row");
         // CPU needs two looks two seconds apart: wait for the page's own figure.
         await Assertions.Expect(row.Locator(".run-use")).ToContainTextAsync("% CPU", new() { Timeout = 60_000 });
         await Assertions.Expect(row.Locator(".run-use")).ToContainTextAsync("MiB");
         await Assertions.Expect(page.Locator("[data-device=cpu] .gpu-none")).ToContainTextAsync("GPU figures: none");
         await ShotAsync(page, "queue");
 
+        Step("cancel");
         await row.Locator("button.host-cancel").ClickAsync();
         await page.Locator(".queue-empty").WaitForAsync();
 
+        Step("reveal");
         // Reveal asks and says what it does; keeping them hidden changes nothing.
-        await page.GotoAsync("/admin/submissions");
+        await page.GotoAsync("/admin/submissions", new() { WaitUntil = WaitUntilState.Commit });
+        await Interactive(page);
         await page.Locator("[data-testid=reveal-sensorium]").ClickAsync();
         var dialog = page.Locator(".mud-dialog");
         await Assertions.Expect(dialog).ToContainTextAsync("cannot be undone");

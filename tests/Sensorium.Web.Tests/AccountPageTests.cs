@@ -14,7 +14,7 @@ namespace Sensorium.Web.Tests;
 /// <summary>Passwords: a user changes theirs, an administrator resets one, the first start's are kept in a file.</summary>
 public sealed partial class AccountPageTests
 {
-    static BunitContext Context(WorkbenchApp app, User user, bool admin = false)
+    static BunitContext Context(WorkbenchApp app, User user, bool admin = false, long? teamId = null)
     {
         var context = new BunitContext();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
@@ -22,7 +22,9 @@ public sealed partial class AccountPageTests
         context.Services.AddSingleton(app.Get<AccountService>());
         context.Services.AddSingleton(app.Get<UserStore>());
         context.Services.AddSingleton(app.Get<TeamStore>());
-        var auth = context.AddAuthorization().SetAuthorized(user.UserName).SetClaims(new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()));
+        var auth = context.AddAuthorization().SetAuthorized(user.UserName).SetClaims([
+            new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()),
+            .. teamId is { } team ? new[] { new Claim(WorkbenchClaims.TeamId, team.ToString()) } : []]);
         if (admin) auth.SetRoles(WorkbenchClaims.AdminRole);
         return context;
     }
@@ -88,6 +90,26 @@ public sealed partial class AccountPageTests
         var demo = Regex.Match(text, @"demo\s+(\S+)").Groups[1].Value;
         Assert.NotNull(await app.Get<AccountService>().AuthenticateAsync("demo", demo));
         Assert.Contains("then delete this file", text);
+    }
+
+    [Fact]
+    public async Task The_tokens_page_says_when_there_is_none_and_copies_a_new_token()
+    {
+        using var app = new WorkbenchApp();
+        var (team, member) = await app.CreateTeamAsync("alpha");
+        await using var context = Context(app, member, teamId: team.Id);
+        context.Services.AddSingleton(app.Get<ApiTokenStore>());
+        var cut = context.Render<Sensorium.Web.Features.ApiTokens.ApiTokensPage>();
+        cut.WaitForAssertion(() => Assert.Contains("No token yet", cut.Find("[data-testid=token-empty]").TextContent));
+
+        cut.Find("input[data-testid=token-name], [data-testid=token-name] input").Change("ci");
+        cut.Find("[data-testid=token-create]").Click();
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.Find("[data-testid=token-value]").TextContent));
+        var token = cut.Find("[data-testid=token-value]").TextContent;
+        cut.Find("[data-testid=token-copy]").Click();
+        var copy = context.JSInterop.VerifyInvoke("navigator.clipboard.writeText");
+        Assert.Equal(token, copy.Arguments[0]);
+        Assert.Empty(cut.FindAll("[data-testid=token-empty]"));
     }
 
     [GeneratedRegex(@"\(shown once\): (\S+)")]

@@ -52,6 +52,19 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task An_unknown_page_answers_404_with_a_page_and_an_unknown_api_path_without_one()
+    {
+        using var app = new WorkbenchApp();
+        var client = app.CreateClient();
+        var page = await client.GetAsync("/no/such/page");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, page.StatusCode);
+        Assert.Contains("Page not found", await page.Content.ReadAsStringAsync());
+        var api = await client.GetAsync("/api/no-such-thing");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, api.StatusCode);
+        Assert.DoesNotContain("Page not found", await api.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public void Relative_data_directories_resolve_against_the_content_root()
     {
         var options = new WorkbenchOptions { DataDirectory = "data/x" };
