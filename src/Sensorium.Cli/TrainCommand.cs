@@ -11,6 +11,9 @@ public sealed class TrainCommand : ICommand
 {
     public const int Cancelled = 130;
 
+    /// <summary>Training stopped on non-finite numbers (the run directory holds the best model before them).</summary>
+    public const int Diverged = 4;
+
     public string Name => "train";
     public string Summary => "train a model (LN or the CNN baseline) on a dataset; writes a run directory";
     public string Usage => """
@@ -33,7 +36,11 @@ public sealed class TrainCommand : ICommand
           --resume   continue RUNDIR from its last checkpoint
           --events   write every training event as a JSON line (- = stdout, then the summary is the last line)
         Progress goes to stderr; the final JSON summary (best validation correlation per mouse) to stdout.
-        Exit codes: 0 done, 1 invalid input, 2 usage, 130 cancelled (Ctrl+C/SIGTERM; the checkpoint is kept).
+        A health guard checks the loss and gradients before every optimizer step and the weights after every epoch:
+        on a NaN or infinity the step is skipped, the best weights are restored and training goes on at a lower
+        learning rate (at most twice; a spec's trainer.onDivergence "stop" stops at once), then stops as diverged.
+        Exit codes: 0 done, 1 invalid input, 2 usage, 4 diverged (model.pth holds the best weights before it),
+        130 cancelled (Ctrl+C/SIGTERM; the checkpoint is kept).
         """;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
@@ -91,11 +98,13 @@ public sealed class TrainCommand : ICommand
                 best_epoch = result.BestEpoch,
                 epochs = result.Epochs,
                 stopped_by = result.Reason,
+                diverged = result.Diverged,
+                recoveries = result.Recoveries,
                 seconds = result.Seconds,
                 device = result.Device,
                 model = result.ModelPath,
             }, events == "-" ? Compact : Indented));
-            return CommandLine.Ok;
+            return result.Diverged ? Diverged : CommandLine.Ok;
         }
         finally
         {
@@ -160,7 +169,11 @@ public sealed class TrainCommand : ICommand
                 BatchProgress b when (now - _lastBatchLine).TotalSeconds >= 1 => $"epoch {b.Epoch} batch {b.Batch}/{b.BatchesPerEpoch} loss {b.Loss:F1} {b.SamplesPerSecond:F0} samples/s, epoch ETA {b.EpochEtaSeconds:F0} s",
                 EpochCompleted c => $"epoch {c.Epoch}: train loss {c.TrainLoss:F1}, validation {Format(c.Validation)} (objective {c.Objective:F4}{(c.Improved ? ", best" : "")}), lr {c.LearningRate:G3}, {c.EpochSeconds:F1} s, ~{c.EtaSeconds / 60:F0} min left if no further improvement",
                 BestRestored r => $"round ended at epoch {r.Epoch}: restored best (epoch {r.BestEpoch}, {r.BestObjective:F4})",
-                TrainingFinished f => $"finished after {f.Epochs} epochs ({f.Reason}): best {f.BestObjective:F4} at epoch {f.BestEpoch}, {f.Seconds:F0} s",
+                Diverged d => d.Recovered
+                    ? $"{d.Message.ToUpperInvariant()[..8]}{d.Message[8..]}: step skipped, best weights (epoch {d.BestEpoch}, {d.BestObjective:F4}) restored; going on at lr {d.LearningRate:G3} (recovery {d.Recoveries})"
+                    : $"{d.Message.ToUpperInvariant()[..8]}{d.Message[8..]}: step skipped, best weights (epoch {d.BestEpoch}, {d.BestObjective:F4}) restored; stopping",
+                TrainingFinished { Diverged: true } f => $"STOPPED, {f.Reason}, after {f.Epochs} epochs: model.pth holds the best weights before it (epoch {f.BestEpoch}, {f.BestObjective:F4}), {f.Seconds:F0} s",
+                TrainingFinished f => $"finished after {f.Epochs} epochs ({f.Reason}{(f.Recoveries > 0 ? $"; recovered from {f.Recoveries} divergence(s)" : "")}): best {f.BestObjective:F4} at epoch {f.BestEpoch}, {f.Seconds:F0} s",
                 _ => null,
             };
             if (e is BatchProgress && line is not null) _lastBatchLine = now;

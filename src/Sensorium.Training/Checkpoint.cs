@@ -9,7 +9,7 @@ namespace Sensorium.Training;
 
 /// <summary>Where the trainer left off, saved with every checkpoint.</summary>
 public sealed record TrainingState(EarlyStoppingState EarlyStopping, PlateauLrState LearningRate, double SecondsSoFar,
-    IReadOnlyDictionary<string, double> BestValidation);
+    IReadOnlyDictionary<string, double> BestValidation, int Recoveries = 0);
 
 /// <summary>
 /// A run directory:
@@ -47,7 +47,7 @@ public static class Checkpoint
     }
 
     /// <summary>Writes the resume checkpoint into a fresh folder, then swaps it in, so a crash never leaves half of one.</summary>
-    internal static string Save(string runDir, RunSpec spec, FiringRateEncoder model, string bestWeightsSource,
+    internal static string Save(string runDir, RunSpec spec, FiringRateEncoder model, BestWeights best,
         TorchSharp.Modules.OptimizerHelper optimizer, TrainingState state)
     {
         string final = Path.Combine(runDir, Dir);
@@ -55,7 +55,7 @@ public static class Checkpoint
         if (Directory.Exists(temp)) Directory.Delete(temp, true);
         Directory.CreateDirectory(temp);
         model.save_py(Path.Combine(temp, Current));
-        File.Copy(bestWeightsSource, Path.Combine(temp, Best));
+        best.SaveTo(Path.Combine(temp, Best));
         optimizer.save_state_dict(Path.Combine(temp, Optimizer));
         File.WriteAllText(Path.Combine(temp, State), JsonSerializer.Serialize(state, RunSpec.Json));
         File.WriteAllText(Path.Combine(temp, SpecFile), spec.ToJson());

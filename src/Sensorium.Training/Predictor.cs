@@ -43,7 +43,7 @@ public sealed class Predictor : IDisposable
         // Upload each mouse once per predictor: a submission predicts two tiers of the same mouse.
         if (!_uploaded.TryGetValue(mouse.DataKey, out var data))
             _uploaded[mouse.DataKey] = data = new DeviceData(DatasetLoader.ForTraining(mouse), Device, Spec.Dataset.BehaviorChannels, Spec.Dataset.PupilCenter);
-        using var predictions = Trainer.Predict(Model, data, trials, batchSize); // (T,N)
+        using var predictions = Inference.Predict(Model, data, trials, batchSize); // (T,N)
         using var cpu = predictions.cpu();
         return cpu.data<float>().ToArray();
     }

@@ -45,6 +45,17 @@ public sealed record TrainerSpec
     /// <summary>Intra-op CPU threads for this training; 0 = all cores.</summary>
     public int Threads { get; init; }
 
+    /// <summary>What the training-health guard does when a loss, gradient, weight or validation objective is not finite
+    /// (beyond the reference, which has no guard). In every case the bad step is not applied and the best weights are
+    /// restored. <c>recover</c> (default): go on with a fresh Adam at the learning rate × <see cref="LrDecayFactor"/>, at
+    /// most <see cref="MaxRecoveries"/> times, then stop as diverged. <c>stop</c>: stop as diverged at once.</summary>
+    public string OnDivergence { get; init; } = Recover;
+
+    /// <summary>Divergences a run may recover from before it stops as diverged (with <see cref="OnDivergence"/> recover).</summary>
+    public int MaxRecoveries { get; init; } = 2;
+
+    public const string Recover = "recover", Stop = "stop";
+
     /// <summary>Problems with the values, one message per field; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -59,6 +70,8 @@ public sealed record TrainerSpec
         if (BatchSize < 1 || BatchSize > 4096) errors.Add($"batchSize must be in [1, 4096] (got {BatchSize})");
         if (EvalBatchSize < 1 || EvalBatchSize > 4096) errors.Add($"evalBatchSize must be in [1, 4096] (got {EvalBatchSize})");
         if (Device is not ("auto" or "cpu" or "cuda")) errors.Add($"device must be auto, cpu or cuda (got '{Device}')");
+        if (OnDivergence is not (Recover or Stop)) errors.Add($"onDivergence must be recover or stop (got '{OnDivergence}')");
+        if (MaxRecoveries < 0 || MaxRecoveries > 100) errors.Add($"maxRecoveries must be in [0, 100] (got {MaxRecoveries})");
         if (Threads < 0 || Threads > 256) errors.Add($"threads must be in [0, 256] (got {Threads})");
         return errors;
     }

@@ -13,6 +13,7 @@ namespace Sensorium.Training;
 [JsonDerivedType(typeof(EpochCompleted), "epoch")]
 [JsonDerivedType(typeof(BestRestored), "restored")]
 [JsonDerivedType(typeof(CheckpointSaved), "checkpoint")]
+[JsonDerivedType(typeof(Diverged), "diverged")]
 [JsonDerivedType(typeof(TrainingFinished), "finished")]
 public abstract record TrainingEvent;
 
@@ -39,6 +40,21 @@ public sealed record BestRestored(int Epoch, double BestObjective, int BestEpoch
 /// <summary>A checkpoint was written.</summary>
 public sealed record CheckpointSaved(int Epoch, string Path) : TrainingEvent;
 
-/// <summary>Training ended (early stop, max epochs, or a non-finite objective).</summary>
+/// <summary>
+/// The health guard met a non-finite loss, gradient, weight or validation objective at <paramref name="Epoch"/>
+/// (and <paramref name="Batch"/>, counted from 1, when it was a training step). The bad step was not applied and the
+/// best weights were restored; <paramref name="Recovered"/>: training goes on at <paramref name="LearningRate"/>
+/// (the <paramref name="Recoveries"/>-th recovery); otherwise it stops as diverged.
+/// </summary>
+public sealed record Diverged(int Epoch, int? Batch, string What, bool Recovered, double LearningRate, int Recoveries,
+    double BestObjective, int BestEpoch) : TrainingEvent
+{
+    /// <summary>"diverged at epoch 3, batch 4 (loss NaN)".</summary>
+    public string Message => Batch is null ? $"diverged at epoch {Epoch} ({What})" : $"diverged at epoch {Epoch}, batch {Batch} ({What})";
+}
+
+/// <summary>Training ended: early stop, max epochs, or diverged (<paramref name="Diverged"/>; <paramref name="Reason"/>
+/// then says where and what). The model kept is the best before the end.</summary>
 public sealed record TrainingFinished(int Epochs, double BestObjective, int BestEpoch,
-    IReadOnlyDictionary<string, double> BestValidation, string Reason, double Seconds) : TrainingEvent;
+    IReadOnlyDictionary<string, double> BestValidation, string Reason, double Seconds, bool Diverged = false,
+    int Recoveries = 0) : TrainingEvent;

@@ -110,6 +110,48 @@ public sealed class WorkerTests : IDisposable
         Assert.StartsWith($"train --spec {runDir}/spec.json --out {runDir} --events -", File.ReadAllText(Path.Combine(runDir, "args.txt")));
     }
 
+    [Fact]
+    public async Task A_diverging_worker_ends_its_run_failed_as_diverged_and_every_event_it_sent_is_stored()
+    {
+        var events = Path.Combine(scripts, "diverging.jsonl");
+        var validation = new Dictionary<string, double> { [Mouse] = 0.18 };
+        File.WriteAllLines(events,
+        [
+            Line(new TrainingStarted("cpu", 2, 1000, 12, new Dictionary<string, double> { [Mouse] = 0.001 }, 0)),
+            Line(new BatchProgress(1, 12, 12, Mouse, 350000.5, 60, 0)),
+            Line(new EpochCompleted(1, 351000, validation, 0.18, 0.009, 20, 60, true, 0.18, 1, 0, 100)),
+            // What a worker without the guard sent and the server once dropped: non-finite numbers.
+            Line(new BatchProgress(2, 3, 12, Mouse, double.NaN, 60, 10)),
+            Line(new EpochCompleted(2, double.PositiveInfinity, new Dictionary<string, double> { [Mouse] = double.NaN }, double.NaN, 0.009, 20, 60, false, 0.18, 1, 0, 100)),
+            Line(new Diverged(3, 4, "loss NaN", true, 0.0027, 1, 0.18, 1)),
+            Line(new Diverged(3, 7, "gradient of readout.26872-17-20.sigma: 2 of 1,554 values non-finite (NaN 2, ±inf 0)", false, 0.0027, 1, 0.18, 1)),
+            Line(new TrainingFinished(3, 0.18, 1, validation, "diverged at epoch 3, batch 7 (gradient of readout.26872-17-20.sigma: 2 of 1,554 values non-finite (NaN 2, ±inf 0))", 60, true, 1)),
+            """{"type":"summary","run":"x","diverged":true}""",
+        ]);
+        var app = App(Worker($"cat '{events}'; exit {ProcessRunLauncher.DivergedExitCode}"));
+        var run = await SubmitAsync(app, WorkbenchApp.SpecJson());
+
+        var done = await WaitForAsync(app, run.Id, r => RunStateMachine.IsFinal(r.Status));
+        Assert.Equal(RunStatus.Failed, done.Status);
+        Assert.Equal("Training diverged at epoch 3, batch 7 (gradient of readout.26872-17-20.sigma: 2 of 1,554 values non-finite (NaN 2, ±inf 0)). " +
+                     "The model kept is the best before it: epoch 1, validation 0.1800.", done.Error);
+        Assert.True(ProcessRunLauncher.IsDivergedMessage(done.Error));
+        Assert.Equal(0.18, done.BestScore!.Value, 6); // a NaN validation never becomes the best (nor 0)
+
+        var metrics = app.Get<RunMetricStore>();
+        var epochs = await metrics.ListEpochsAsync(run.Id);
+        Assert.Equal([1, 2], epochs.Select(e => e.Epoch));
+        Assert.True(double.IsNaN(epochs[1].TrainLoss)); // +inf stored as NULL: "not available"
+        Assert.Null(epochs[1].ValidationCorrelation);
+        Assert.Contains("NaN", epochs[1].PerMouseCorrelationJson);
+        var batches = await metrics.ListBatchesAsync(run.Id);
+        Assert.Contains(batches, b => b.Epoch == 2 && b.Batch == 2 && double.IsNaN(b.Loss));
+        var incidents = await metrics.ListIncidentsAsync(run.Id);
+        Assert.Equal([(3, (int?)4, true), (3, 7, false)], incidents.Select(i => (i.Epoch, i.Batch, i.Recovered)));
+        Assert.Equal("loss NaN", incidents[0].What);
+        Assert.Equal(0.0027, incidents[0].LearningRate!.Value, 9);
+    }
+
     [Theory]
     [InlineData("echo 'loading mouse 26872-17-20' >&2; echo 'CUDA out of memory' >&2; exit 3", "exited with code 3", "CUDA out of memory")]
     [InlineData("echo 'about to crash' >&2; kill -9 $$", "SIGKILL", "about to crash")]

@@ -57,6 +57,10 @@ public static class MouseLoader
                     worker.Responses(i, responses.AsSpan(i * n, n));
                     worker.Behavior(i, behavior.AsSpan(i * SensoriumMouse.BehaviorLength, SensoriumMouse.BehaviorLength));
                     worker.PupilCenter(i, pupil.AsSpan(i * SensoriumMouse.PupilCenterLength, SensoriumMouse.PupilCenterLength));
+                    RequireFinite(mouse, files ?? mouse.Files, TrialData.Images, i, images.AsSpan(i * plane, plane));
+                    RequireFinite(mouse, files ?? mouse.Files, TrialData.Responses, i, responses.AsSpan(i * n, n));
+                    RequireFinite(mouse, files ?? mouse.Files, TrialData.Behavior, i, behavior.AsSpan(i * SensoriumMouse.BehaviorLength, SensoriumMouse.BehaviorLength));
+                    RequireFinite(mouse, files ?? mouse.Files, TrialData.PupilCenter, i, pupil.AsSpan(i * SensoriumMouse.PupilCenterLength, SensoriumMouse.PupilCenterLength));
                 }
                 catch (DataFormatException e)
                 {
@@ -82,6 +86,22 @@ public static class MouseLoader
     }
 
     /// <summary>Per-thread state: the file handle and reusable buffers.</summary>
+    /// <summary>
+    /// A NaN or infinity in a trial (after normalisation) would turn every prediction and gradient that touches it
+    /// non-finite: refuse the dataset at loading, naming the file and the position, rather than train on it.
+    /// </summary>
+    private static void RequireFinite(SensoriumMouse mouse, MouseFiles files, TrialData what, int trial, ReadOnlySpan<float> values)
+    {
+        for (int k = 0; k < values.Length; k++)
+        {
+            if (float.IsFinite(values[k])) continue;
+            string path = files.Describe(SensoriumMouse.TrialPath(what, trial));
+            string value = float.IsNaN(values[k]) ? "NaN" : values[k] > 0 ? "+inf" : "-inf";
+            throw new DataFormatException(path, $"value {k} is {value} after normalisation; every value must be finite" +
+                (what == TrialData.Images ? "" : $" (raw value {mouse.ReadTrial(files, what, trial).GetDouble(k).ToString(System.Globalization.CultureInfo.InvariantCulture)})"));
+        }
+    }
+
     private sealed class TrialWorker(SensoriumMouse mouse, MouseFiles files, NeuroNormalizer normalizer, ScaleInputs scaler)
     {
         private readonly double[] _plane = new double[scaler.InHeight * scaler.InWidth];

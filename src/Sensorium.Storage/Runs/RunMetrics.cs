@@ -23,3 +23,19 @@ public sealed record RunBatch
     public int Batch { get; init; }
     public double Loss { get; init; }
 }
+
+/// <summary>
+/// Non-finite numbers the training-health guard met in a run: at <see cref="Epoch"/> (and <see cref="Batch"/>, from 1,
+/// when in a training step), <see cref="What"/> was not finite; <see cref="Recovered"/>: the run went on from its best
+/// weights at <see cref="LearningRate"/>, otherwise it stopped as diverged.
+/// </summary>
+public sealed record RunIncident
+{
+    public long RunId { get; init; }
+    public int Epoch { get; init; }
+    public int? Batch { get; init; }
+    public string What { get; init; } = "";
+    public bool Recovered { get; init; }
+    public double? LearningRate { get; init; }
+    public DateTimeOffset RecordedAt { get; init; }
+}

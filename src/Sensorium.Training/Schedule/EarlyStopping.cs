@@ -1,43 +1,49 @@
 namespace Sensorium.Training.Schedule;
 
-/// <summary>What the early-stopping schedule tells the trainer after an evaluation.</summary>
-public enum EarlyStoppingEvent
+/// <summary>What the schedule tells the trainer to do next (<see cref="EarlyStopping.Next"/>).</summary>
+public enum EarlyStoppingStep
 {
-    /// <summary>The objective improved by more than the tolerance; the best state was saved.</summary>
-    Improved,
-    /// <summary>No improvement; patience counter went up.</summary>
-    NotImproved,
-    /// <summary>A round ended (patience exhausted) and the best state was restored before the next round.</summary>
-    RestoredAfterRound,
-    /// <summary>The objective was not finite: training stops and the best state is restored.</summary>
+    /// <summary>Train epoch <see cref="EarlyStopping.Epoch"/>, then <see cref="EarlyStopping.Observe"/> its objective.</summary>
+    Train,
+    /// <summary>A round ended (patience exhausted): restore the best weights, then ask again.</summary>
+    RoundEnded,
+    /// <summary>The schedule is over (rounds or max epochs used up): restore the best weights and stop.</summary>
+    Finished,
+    /// <summary>The last objective was not finite: restore the best weights and stop.</summary>
     NotFinite,
+}
+
+/// <summary>What an evaluation meant (<see cref="EarlyStopping.Observe"/>).</summary>
+public enum EarlyStoppingVerdict
+{
+    /// <summary>The objective improved by more than the tolerance: save the current weights as the best.</summary>
+    Improved,
+    /// <summary>No improvement; the patience counter went up.</summary>
+    NotImproved,
 }
 
 /// <summary>
 /// The early-stopping schedule of neuralpredictors 0.3.0 (<c>training/early_stopping.py</c>), as used by the
-/// Sensorium <c>standard_trainer</c>: evaluate before training; then rounds of at most <c>patience</c>
-/// non-improving evaluations (improvement = objective &gt; best + tolerance), each round ending by restoring the best
-/// state; <c>lrDecaySteps</c> rounds at most, <c>maxEpochs</c> epochs at most; the best state is restored at the end.
-/// The learning-rate schedule is stepped with every evaluation (see <see cref="PlateauLrSchedule"/>); the two are
-/// independent, exactly as in the reference, so the LR cut usually lands on the first bad epoch of the next round.
+/// Sensorium <c>standard_trainer</c>, as a state object the trainer asks: evaluate before training (<see cref="Start"/>);
+/// then rounds of at most <c>patience</c> non-improving evaluations (improvement = objective &gt; best + tolerance),
+/// each round ending by restoring the best state; <c>lrDecaySteps</c> rounds at most, <c>maxEpochs</c> epochs at
+/// most; the best state is restored at the end. The learning-rate schedule is stepped by the trainer with every
+/// evaluation (see <see cref="PlateauLrSchedule"/>); the two are independent, exactly as in the reference, so the LR
+/// cut usually lands on the first bad epoch of the next round.
 /// </summary>
-/// <remarks>
-/// Written as an iterator like the Python generator: <see cref="Epochs"/> yields the epoch number to train next;
-/// the trainer runs one epoch per item. The callbacks do the model-specific work.
-/// </remarks>
-public sealed class EarlyStopping(
-    int patience = 5,
-    int maxEpochs = 200,
-    int lrDecaySteps = 4,
-    double tolerance = 1e-6,
-    int interval = 1,
-    int startEpoch = 0)
+/// <remarks>The reference is a generator with callbacks; here the trainer's loop reads top to bottom:
+/// <c>while (Next() is not Finished) { train; Observe(evaluate()); … }</c>.</remarks>
+public sealed class EarlyStopping(int patience = 5, int maxEpochs = 200, int lrDecaySteps = 4, double tolerance = 1e-6)
 {
+    private bool finished;
+
     public int Patience { get; } = patience > 0 ? patience : throw new ArgumentOutOfRangeException(nameof(patience));
     public int MaxEpochs { get; } = maxEpochs >= 0 ? maxEpochs : throw new ArgumentOutOfRangeException(nameof(maxEpochs));
     public int LrDecaySteps { get; } = lrDecaySteps > 0 ? lrDecaySteps : throw new ArgumentOutOfRangeException(nameof(lrDecaySteps));
     public double Tolerance { get; } = tolerance;
-    public int Interval { get; } = interval > 0 ? interval : throw new ArgumentOutOfRangeException(nameof(interval));
+
+    /// <summary>The epoch being trained (after <see cref="Next"/> said Train), or the last one trained.</summary>
+    public int Epoch { get; private set; }
 
     /// <summary>The best objective seen so far (the pre-training evaluation counts).</summary>
     public double BestObjective { get; private set; } = double.NaN;
@@ -54,81 +60,76 @@ public sealed class EarlyStopping(
     /// <summary>Non-improving evaluations in the current round.</summary>
     public int PatienceCounter { get; private set; }
 
-    /// <param name="evaluate">Evaluates the model (in eval mode) and returns the objective (higher is better).</param>
-    /// <param name="saveBest">Copies the current state as the best one.</param>
-    /// <param name="restoreBest">Loads the best state into the model.</param>
-    /// <param name="afterEvaluation">Called after each evaluation that follows an epoch (epoch, objective, event); the LR schedule is stepped here.</param>
-    /// <param name="resume">When resuming: the state of a schedule saved in a checkpoint (then no pre-training evaluation is made).</param>
-    public IEnumerable<int> Epochs(
-        Func<double> evaluate,
-        Action saveBest,
-        Action restoreBest,
-        Action<int, double, EarlyStoppingEvent> afterEvaluation,
-        EarlyStoppingState? resume = null)
+    /// <summary>The pre-training evaluation: it is the first best (save the weights as the best).</summary>
+    public void Start(double objective)
     {
-        int epoch = startEpoch;
-        int firstRound = 0;
-        if (resume is null)
-        {
-            BestObjective = CurrentObjective = evaluate();
-            BestEpoch = epoch;
-            saveBest();
-        }
-        else
-        {
-            epoch = resume.Epoch;
-            firstRound = resume.Round;
-            BestObjective = resume.BestObjective;
-            BestEpoch = resume.BestEpoch;
-            CurrentObjective = resume.CurrentObjective;
-            PatienceCounter = resume.PatienceCounter;
-        }
-
-        for (int repeat = firstRound; repeat < LrDecaySteps; repeat++)
-        {
-            Round = repeat;
-            if (resume is null || repeat != firstRound) PatienceCounter = 0;
-            while (PatienceCounter < Patience && epoch < MaxEpochs)
-            {
-                for (int i = 0; i < Interval; i++)
-                {
-                    epoch++;
-                    if (!double.IsFinite(CurrentObjective))
-                    {
-                        restoreBest();
-                        afterEvaluation(epoch - 1, CurrentObjective, EarlyStoppingEvent.NotFinite);
-                        yield break;
-                    }
-                    yield return epoch;
-                }
-                CurrentObjective = evaluate();
-                if (CurrentObjective > BestObjective + Tolerance)
-                {
-                    saveBest();
-                    BestObjective = CurrentObjective;
-                    BestEpoch = epoch;
-                    PatienceCounter = 0;
-                    afterEvaluation(epoch, CurrentObjective, EarlyStoppingEvent.Improved);
-                }
-                else
-                {
-                    PatienceCounter++;
-                    afterEvaluation(epoch, CurrentObjective, EarlyStoppingEvent.NotImproved);
-                }
-            }
-            // As in the reference, `repeat < lr_decay_steps` is always true here, so the best state is restored after
-            // every round that ended before max_iter, including the last one.
-            if (epoch < MaxEpochs && LrDecaySteps > 1)
-            {
-                restoreBest();
-                afterEvaluation(epoch, BestObjective, EarlyStoppingEvent.RestoredAfterRound);
-            }
-        }
-        restoreBest();
+        BestObjective = CurrentObjective = objective;
+        BestEpoch = Epoch = Round = PatienceCounter = 0;
+        finished = false;
     }
 
+    /// <summary>Continue a schedule saved in a checkpoint (no pre-training evaluation then).</summary>
+    public void Resume(EarlyStoppingState state)
+    {
+        Epoch = state.Epoch;
+        Round = state.Round;
+        BestObjective = state.BestObjective;
+        BestEpoch = state.BestEpoch;
+        CurrentObjective = state.CurrentObjective;
+        PatienceCounter = state.PatienceCounter;
+        finished = false;
+    }
+
+    /// <summary>What to do next. After <see cref="EarlyStoppingStep.Train"/>, <see cref="Epoch"/> is the epoch to train.</summary>
+    public EarlyStoppingStep Next()
+    {
+        while (true)
+        {
+            if (finished || Round >= LrDecaySteps)
+            {
+                finished = true;
+                return EarlyStoppingStep.Finished;
+            }
+            if (PatienceCounter < Patience && Epoch < MaxEpochs)
+            {
+                if (!double.IsFinite(CurrentObjective))
+                {
+                    finished = true;
+                    return EarlyStoppingStep.NotFinite;
+                }
+                Epoch++;
+                return EarlyStoppingStep.Train;
+            }
+            // As in the reference, `repeat < lr_decay_steps` is always true here, so the best state is restored after
+            // every round that ended before max_iter, including the last one (and once more at the end).
+            bool restore = Epoch < MaxEpochs && LrDecaySteps > 1;
+            Round++;
+            PatienceCounter = 0;
+            if (restore) return EarlyStoppingStep.RoundEnded;
+        }
+    }
+
+    /// <summary>The objective after the epoch just trained.</summary>
+    public EarlyStoppingVerdict Observe(double objective)
+    {
+        CurrentObjective = objective;
+        if (objective > BestObjective + Tolerance)
+        {
+            BestObjective = objective;
+            BestEpoch = Epoch;
+            PatienceCounter = 0;
+            return EarlyStoppingVerdict.Improved;
+        }
+        PatienceCounter++;
+        return EarlyStoppingVerdict.NotImproved;
+    }
+
+    /// <summary>Forget the last objective after the trainer restored the best weights (a recovered divergence):
+    /// the schedule goes on from the best state as if the failed epoch had not improved.</summary>
+    public void RecoverFromNonFinite() => CurrentObjective = BestObjective;
+
     /// <summary>The schedule's position, for checkpoints (resume continues the same round with the same counters).</summary>
-    public EarlyStoppingState Snapshot(int epoch) => new(epoch, Round, PatienceCounter, BestObjective, BestEpoch, CurrentObjective);
+    public EarlyStoppingState Snapshot() => new(Epoch, Round, PatienceCounter, BestObjective, BestEpoch, CurrentObjective);
 }
 
 /// <summary>Saved position of an <see cref="EarlyStopping"/> schedule.</summary>

@@ -31,6 +31,14 @@ public sealed class PlateauLrSchedule(double initialLr, double factor = 0.3, int
         return true;
     }
 
+    /// <summary>Set a lower learning rate outside the plateau rule (the trainer's recovery from a divergence); the
+    /// count of bad epochs starts again.</summary>
+    public void Reduce(double learningRate)
+    {
+        LearningRate = learningRate;
+        BadEpochs = 0;
+    }
+
     public PlateauLrState Snapshot() => new(LearningRate, Best, BadEpochs);
 
     public void Restore(PlateauLrState state)

@@ -13,20 +13,26 @@ public class EarlyStoppingTests
         double state = double.NaN, best = double.NaN;
         var lr = new PlateauLrSchedule(0.009);
         var es = new EarlyStopping(patience: 5, maxEpochs: maxEpochs, lrDecaySteps: decaySteps);
-        foreach (int epoch in es.Epochs(
-            evaluate: () => state = objectives[Math.Min(next++, objectives.Length - 1)],
-            saveBest: () => { best = state; log.Add($"save {state}"); },
-            restoreBest: () => log.Add($"restore {best}"),
-            afterEvaluation: (e, objective, ev) =>
-            {
-                if (ev is EarlyStoppingEvent.Improved or EarlyStoppingEvent.NotImproved)
-                {
-                    if (lr.Step(objective)) log.Add($"lr {lr.LearningRate:G4} at {e}");
-                    lrs.Add(lr.LearningRate);
-                }
-            }))
+        es.Start(state = objectives[next++]);
+        best = state; log.Add($"save {state}");
+        while (true)
         {
-            log.Add($"epoch {epoch}");
+            var step = es.Next();
+            if (step is EarlyStoppingStep.Finished or EarlyStoppingStep.NotFinite)
+            {
+                log.Add($"restore {best}");
+                break;
+            }
+            if (step == EarlyStoppingStep.RoundEnded)
+            {
+                log.Add($"restore {best}");
+                continue;
+            }
+            log.Add($"epoch {es.Epoch}");
+            state = objectives[Math.Min(next++, objectives.Length - 1)];
+            if (es.Observe(state) == EarlyStoppingVerdict.Improved) { best = state; log.Add($"save {state}"); }
+            if (lr.Step(state)) log.Add($"lr {lr.LearningRate:G4} at {es.Epoch}");
+            lrs.Add(lr.LearningRate);
         }
         return (log, lrs);
     }
@@ -64,10 +70,11 @@ public class EarlyStoppingTests
     {
         double[] objectives = [0.5, 0.5000001, 0.5000005, 0.5000009, 0.5000002, 0.4999, 0.6];
         var es = new EarlyStopping(patience: 5, maxEpochs: 100, lrDecaySteps: 1);
-        int i = 0;
-        var events = new List<EarlyStoppingEvent>();
-        foreach (int _ in es.Epochs(() => objectives[Math.Min(i++, objectives.Length - 1)], () => { }, () => { }, (_, _, ev) => events.Add(ev))) { }
-        Assert.Equal(Enumerable.Repeat(EarlyStoppingEvent.NotImproved, 5), events);
+        var events = new List<EarlyStoppingVerdict>();
+        es.Start(objectives[0]);
+        int i = 1;
+        while (es.Next() == EarlyStoppingStep.Train) events.Add(es.Observe(objectives[Math.Min(i++, objectives.Length - 1)]));
+        Assert.Equal(Enumerable.Repeat(EarlyStoppingVerdict.NotImproved, 5), events);
         Assert.Equal(0.5, es.BestObjective);
     }
 

@@ -24,6 +24,14 @@ public sealed record BatchProgress(
     long RunId, long TeamId, int Epoch, int Batch, int BatchesPerEpoch, double Loss, double Progress) : ITrainingEvent;
 
 /// <summary>
+/// The training-health guard met non-finite numbers at <see cref="Epoch"/> (and <see cref="Batch"/>, from 1): the
+/// bad step was not applied and the best weights restored; <see cref="Recovered"/>: the run goes on at
+/// <see cref="LearningRate"/>, otherwise it stops as diverged. A marker on the run's curves.
+/// </summary>
+public sealed record TrainingIncident(
+    long RunId, long TeamId, int Epoch, int? Batch, string What, bool Recovered, double? LearningRate) : ITrainingEvent;
+
+/// <summary>
 /// An epoch finished and was validated. Correlations are single-trial validation correlations; <see cref="EtaSeconds"/>
 /// is the worker's upper bound on the time left (null when unknown).
 /// </summary>

@@ -11,6 +11,7 @@ public interface ITrainingClient
     Task RunStatusChanged(RunStatusChanged message);
     Task BatchProgress(BatchProgress message);
     Task EpochCompleted(EpochCompleted message);
+    Task TrainingIncident(TrainingIncident message);
 }
 
 /// <summary>

@@ -28,6 +28,7 @@ public sealed class TrainingHubRelay(TrainingNotifications notifications, IHubCo
             RunStatusChanged e => hub.Clients.Groups(TrainingHub.RunGroup(e.RunId), TrainingHub.TeamGroup(e.TeamId)).RunStatusChanged(e),
             BatchProgress e => run.BatchProgress(e),
             EpochCompleted e => run.EpochCompleted(e),
+            TrainingIncident e => run.TrainingIncident(e),
             _ => Task.CompletedTask,
         };
     }

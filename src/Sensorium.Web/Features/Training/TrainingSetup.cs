@@ -10,7 +10,11 @@ public static class TrainingSetup
         services.AddSingleton<TrainingNotifications>();
         services.AddHostedService<TrainingHubRelay>();
         services.AddSignalR().AddJsonProtocol(options =>
-            options.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        {
+            options.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            // A diverging run may report NaN or ±inf: send them as "NaN"/"Infinity" rather than fail the message.
+            options.PayloadSerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
+        });
         return services;
     }
 

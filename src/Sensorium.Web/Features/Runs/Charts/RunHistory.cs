@@ -11,7 +11,7 @@ public sealed record EpochPoint(
     double LearningRate, double EpochSeconds)
 {
     public static EpochPoint From(RunEpoch e) => new(e.Epoch, e.TrainLoss, e.ValidationCorrelation,
-        e.PerMouseCorrelationJson is null ? new Dictionary<string, double>() : JsonSerializer.Deserialize<Dictionary<string, double>>(e.PerMouseCorrelationJson)!,
+        e.PerMouseCorrelationJson is null ? new Dictionary<string, double>() : JsonSerializer.Deserialize<Dictionary<string, double>>(e.PerMouseCorrelationJson, Scheduling.RunProgressRecorder.NonFiniteJson)!,
         e.LearningRate, e.EpochSeconds);
 
     public static EpochPoint From(EpochCompleted e) =>
@@ -30,10 +30,12 @@ public sealed class RunHistory
     readonly List<(int Epoch, int Batch, double Loss)> batches = [];
     readonly Dictionary<int, int> batchesPerEpoch = [];
     readonly SortedDictionary<int, EpochPoint> epochs = [];
+    readonly List<RunIncident> incidents = [];
 
-    public static RunHistory From(IEnumerable<RunEpoch> epochs, IEnumerable<RunBatch> batches)
+    public static RunHistory From(IEnumerable<RunEpoch> epochs, IEnumerable<RunBatch> batches, IEnumerable<RunIncident>? incidents = null)
     {
         var history = new RunHistory();
+        history.incidents.AddRange(incidents ?? []);
         foreach (var e in epochs) history.epochs[e.Epoch] = EpochPoint.From(e);
         foreach (var b in batches)
         {
@@ -71,6 +73,21 @@ public sealed class RunHistory
     }
 
     public void Add(EpochCompleted completed) => epochs[completed.Epoch] = EpochPoint.From(completed);
+
+    public void Add(TrainingIncident incident) => incidents.Add(new RunIncident
+    {
+        RunId = incident.RunId, Epoch = incident.Epoch, Batch = incident.Batch, What = incident.What,
+        Recovered = incident.Recovered, LearningRate = incident.LearningRate,
+    });
+
+    /// <summary>What the training-health guard met, in order (non-finite loss, gradient, weight or validation).</summary>
+    public IReadOnlyList<RunIncident> Incidents => incidents;
+
+    /// <summary>A marker per incident where it happened on the epoch axis (a training step: e − 1 + b/B; an
+    /// evaluation: e).</summary>
+    public IReadOnlyList<ChartMarker> IncidentMarkers() => incidents.Select(i => new ChartMarker(
+        i.Batch is { } b ? i.Epoch - 1 + (double)b / Math.Max(b, batchesPerEpoch.GetValueOrDefault(i.Epoch, b)) : i.Epoch,
+        (i.Recovered ? "recovered: " : "diverged: ") + i.What, i.Recovered ? "#ef6c00" : "#b71c1c")).ToList();
 
     /// <summary>Batch losses against training time in epochs: batch b of epoch e (from 1) of B lies at e − 1 + (b + 1)/B.</summary>
     public IReadOnlyList<ChartPoint> BatchLoss() =>

@@ -62,13 +62,13 @@ public sealed class RunProgressRecorder(
         {
             RunId = runId, Epoch = report.Epoch, TrainLoss = report.TrainLoss,
             ValidationCorrelation = report.ValidationCorrelation,
-            PerMouseCorrelationJson = JsonSerializer.Serialize(report.PerMouseCorrelation),
+            PerMouseCorrelationJson = JsonSerializer.Serialize(report.PerMouseCorrelation, NonFiniteJson),
             LearningRate = report.LearningRate, EpochSeconds = report.EpochSeconds,
         });
         double? best;
         lock (state)
         {
-            if (report.ValidationCorrelation is { } score && (state.BestScore is null || score > state.BestScore))
+            if (report.ValidationCorrelation is { } score && double.IsFinite(score) && (state.BestScore is null || score > state.BestScore))
                 state.BestScore = score;
             best = state.BestScore;
         }
@@ -77,6 +77,21 @@ public sealed class RunProgressRecorder(
             runId, state.TeamId, report.Epoch, report.TrainLoss, report.ValidationCorrelation, report.PerMouseCorrelation,
             report.LearningRate, report.EpochSeconds, best, report.EtaSeconds));
     }
+
+    /// <summary>The training-health guard met non-finite numbers: stored as a marker of the run and published live.</summary>
+    public async Task IncidentAsync(long runId, int epoch, int? batch, string what, bool recovered, double? learningRate)
+    {
+        var state = await StateAsync(runId);
+        await FlushAsync(runId, state);
+        await metrics.AddIncidentAsync(new RunIncident
+        {
+            RunId = runId, Epoch = epoch, Batch = batch, What = what, Recovered = recovered, LearningRate = learningRate,
+        });
+        await notifications.PublishAsync(new TrainingIncident(runId, state.TeamId, epoch, batch, what, recovered, learningRate));
+    }
+
+    /// <summary>NaN and ±inf written as "NaN"/"Infinity" (a diverging run's per-mouse scores), never an exception.</summary>
+    internal static readonly JsonSerializerOptions NonFiniteJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public Task CheckpointAsync(long runId, string checkpointPath) => runs.SetCheckpointAsync(runId, checkpointPath);
 

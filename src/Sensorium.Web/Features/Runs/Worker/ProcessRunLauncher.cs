@@ -26,6 +26,16 @@ public sealed class ProcessRunLauncher(
 {
     public const int CancelledExitCode = 130;
 
+    /// <summary>The worker's exit code for a training that stopped on non-finite numbers (`sensorium train` exit 4).</summary>
+    public const int DivergedExitCode = 4;
+
+    /// <summary>"Diverged at epoch 3, batch 4 (loss NaN). The model kept is the best before it: epoch 2, validation 0.1835."</summary>
+    public static bool IsDivergedMessage(string? error) => error?.StartsWith("Training diverged", StringComparison.Ordinal) == true;
+
+    public static string DivergedMessage(TrainingFinished? finished) => finished is null
+        ? "Training diverged (non-finite numbers); the worker's report of it was not received."
+        : $"Training {finished.Reason}. The model kept is the best before it: epoch {finished.BestEpoch}, validation {finished.BestObjective:F4}.";
+
     readonly ConcurrentDictionary<long, WorkerProcess> workers = new();
     volatile bool serverStopping;
 
@@ -197,6 +207,7 @@ public sealed class ProcessRunLauncher(
         {
             0 => (RunStatus.Succeeded, (string?)null),
             CancelledExitCode => (RunStatus.Cancelled, "The worker was stopped; its last checkpoint is kept."),
+            DivergedExitCode => (RunStatus.Failed, DivergedMessage(worker.Events.Finished)),
             _ => (RunStatus.Failed, FailureMessage(code, worker.ErrorTail())),
         };
         logger.Log(status == RunStatus.Failed ? LogLevel.Warning : LogLevel.Information,

@@ -50,6 +50,9 @@ public sealed class WorkerEventReader(long runId, int maxEpochs, RunProgressReco
                 await recorder.EpochAsync(runId, new EpochReport(c.Epoch, c.TrainLoss, c.Objective, c.Validation,
                     c.LearningRate, c.EpochSeconds, Fraction(c.Epoch), c.EtaSeconds));
                 break;
+            case Diverged d:
+                await recorder.IncidentAsync(runId, d.Epoch, d.Batch, d.What, d.Recovered, d.LearningRate);
+                break;
             case CheckpointSaved s:
                 await recorder.CheckpointAsync(runId, s.Path);
                 break;
