@@ -111,7 +111,7 @@ public sealed class BenchTrainCommand : ICommand
         double[] load = LoadAverage();
 
         using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("implementation", baseline ? "torchsharp-baseline" : hostRng ? "torchsharp-host-rng" : "torchsharp");

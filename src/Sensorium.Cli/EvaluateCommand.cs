@@ -47,7 +47,7 @@ public sealed class EvaluateCommand : ICommand
                 feve_neurons = r.FeveNeurons,
                 per_neuron = perNeuron ? r.PerNeuron : null,
             }),
-        }, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
+        }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
         return CommandLine.Ok;
     }
 }

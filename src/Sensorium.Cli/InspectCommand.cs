@@ -23,7 +23,7 @@ public sealed class InspectCommand : ICommand
         if (entries.Count == 0) throw new Data.DataFormatException(path, "holds no mouse folders or zips named static<animal>-<session>-<scan>-GrayImageNet-<hash>");
 
         using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("path", path);

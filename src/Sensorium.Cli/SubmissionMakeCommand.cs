@@ -41,7 +41,7 @@ public sealed class SubmissionMakeCommand : ICommand
                 neurons = m.Report.Neurons,
                 errors = m.Report.Errors.Select(e => e.ToString()),
             }),
-        }, new JsonSerializerOptions { WriteIndented = true }));
+        }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         return made.All(m => m.Report.Valid) ? CommandLine.Ok : CommandLine.InvalidInput;
     }
 }

@@ -40,6 +40,7 @@ await app.InitializeWorkbenchAsync();
 
 app.UseWorkbenchTransportSecurity(); // first: the proxy's scheme and host, HSTS, security headers
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseNotFoundPage();
 app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();

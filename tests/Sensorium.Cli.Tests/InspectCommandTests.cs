@@ -42,6 +42,7 @@ public class InspectCommandTests
         Assert.False(pre.GetProperty("testResponsesWithheld").TryGetProperty("final_test", out _));
         Assert.Equal("integer", pre.GetProperty("trialIdxKind").GetString());
         Assert.Equal("<U10", pre.GetProperty("dtypes").GetProperty("tiers").GetString());
+        Assert.Contains("\"<U10\"", stdout); // written for people: not "\u003CU10"
 
         var comp = mice[1];
         Assert.Equal("26872-17-20", comp.GetProperty("dataKey").GetString());

@@ -31,6 +31,28 @@ public sealed class RunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task The_host_queue_lists_every_teams_runs_with_names_and_priorities_apply_to_queued_runs_only()
+    {
+        var a = await NewRunAsync("A");
+        var b = await NewRunAsync("B");
+        var older = await runs.CreateAsync(a);
+        var newer = await runs.CreateAsync(b with { Name = "urgent" });
+        var running = await runs.CreateAsync(a with { Name = "busy" });
+        await runs.TransitionAsync(running.Id, RunStatus.Running, device: "cpu");
+        await runs.SetPidAsync(running.Id, 4321);
+
+        Assert.True(await runs.SetPriorityAsync(newer.Id, 5));
+        Assert.False(await runs.SetPriorityAsync(running.Id, 9)); // only a queued run waits in an order
+
+        var queue = await runs.ListQueueAsync();
+        Assert.Equal([running.Id, newer.Id, older.Id], queue.Select(e => e.Id)); // running first, then by priority
+        Assert.Equal(("A", "A-user", 4321), (queue[0].TeamName, queue[0].OwnerName, queue[0].Pid!.Value));
+        Assert.Equal(("B", "urgent", 5), (queue[1].TeamName, queue[1].Name, queue[1].Priority));
+        Assert.Equal(5, (await runs.ListActiveAsync()).Single(r => r.Id == newer.Id).Priority);
+        Assert.Equal(0, (await runs.GetAsync(older.Id))!.Priority);
+    }
+
+    [Fact]
     public async Task Transitions_stamp_times_and_device_and_refuse_invalid_changes()
     {
         var run = await runs.CreateAsync(await NewRunAsync());

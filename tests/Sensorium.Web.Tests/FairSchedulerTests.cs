@@ -23,6 +23,25 @@ public sealed class FairSchedulerTests
     }
 
     [Fact]
+    public void The_hosts_priority_orders_runs_within_a_team_and_between_equal_teams()
+    {
+        // Team 1: an old run and a newer one the host raised; team 2: an old run. One team runs nothing, the other
+        // nothing: the raised run goes first, then fairness gives the next slot to team 2, not to team 1's old run.
+        QueuedRun[] queued = [Queued(1, team: 1, 0), Queued(2, team: 2, 1), Queued(3, team: 1, 2) with { Priority = 5 }];
+        var plan = FairScheduler.Plan([new("cpu", 2)], queued, []);
+        Assert.Equal([new RunStart(3, "cpu"), new RunStart(2, "cpu")], plan);
+    }
+
+    [Fact]
+    public void The_hosts_priority_does_not_override_fairness_between_teams()
+    {
+        // Team 1 already runs one: team 2's plain run goes before team 1's raised one.
+        var plan = FairScheduler.Plan([new("cpu", 2)], [Queued(2, team: 1, 0) with { Priority = 9 }, Queued(3, team: 2, 5)],
+            [new RunningRun(1, 1, "cpu")]);
+        Assert.Equal([new RunStart(3, "cpu")], plan);
+    }
+
+    [Fact]
     public void Ten_queued_runs_of_one_team_do_not_starve_another_teams_one()
     {
         var teamA = Enumerable.Range(1, 10).Select(i => Queued(i, team: 1, minute: i)).ToList();

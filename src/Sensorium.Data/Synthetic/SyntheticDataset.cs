@@ -96,6 +96,7 @@ public static class SyntheticDataset
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "<f4", "+" stay readable
     };
 
     public static string ToJson(SynthResult result) => JsonSerializer.Serialize(result, JsonOptions);

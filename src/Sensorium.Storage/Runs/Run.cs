@@ -23,6 +23,8 @@ public sealed record Run
     public double? BestScore { get; init; }
     public string? CheckpointPath { get; init; }
     public int? Pid { get; init; }
+    /// <summary>Set by the host on a queued run: higher starts sooner within the fair order (default 0).</summary>
+    public int Priority { get; init; }
 }
 
 /// <summary>What a caller provides to queue a run.</summary>
@@ -37,4 +39,23 @@ public sealed record ActiveRun
     public string? RequestedDevice { get; init; }
     public string? Device { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
+    public int Priority { get; init; }
+}
+
+/// <summary>A queued or running run as the host's queue view shows it: with its team, owner and worker.</summary>
+public sealed record QueueEntry
+{
+    public long Id { get; init; }
+    public long TeamId { get; init; }
+    public required string TeamName { get; init; }
+    public required string OwnerName { get; init; }
+    public required string Name { get; init; }
+    public RunStatus Status { get; init; }
+    public string? RequestedDevice { get; init; }
+    public string? Device { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public double Progress { get; init; }
+    public int Priority { get; init; }
+    public int? Pid { get; init; }
 }

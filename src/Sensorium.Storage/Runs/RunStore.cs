@@ -34,10 +34,31 @@ public sealed class RunStore(Database database, TimeProvider time)
     {
         await using var connection = database.Open();
         return (await connection.QueryAsync<ActiveRun>("""
-            SELECT id, team_id, status, requested_device, device, created_at
+            SELECT id, team_id, status, requested_device, device, created_at, priority
             FROM runs WHERE status IN ('queued', 'running')
             ORDER BY created_at, id
             """)).AsList();
+    }
+
+    /// <summary>The host's view: every team's running runs, then the queued ones by priority and age.</summary>
+    public async Task<IReadOnlyList<QueueEntry>> ListQueueAsync()
+    {
+        await using var connection = database.Open();
+        return (await connection.QueryAsync<QueueEntry>("""
+            SELECT r.id, r.team_id, t.name AS team_name, u.user_name AS owner_name, r.name, r.status,
+                   r.requested_device, r.device, r.created_at, r.started_at, r.progress, r.priority, r.pid
+            FROM runs r JOIN teams t ON t.id = r.team_id JOIN users u ON u.id = r.owner_id
+            WHERE r.status IN ('queued', 'running')
+            ORDER BY r.status = 'queued', r.priority DESC, r.created_at, r.id
+            """)).AsList();
+    }
+
+    /// <summary>The host's priority for a queued run (higher starts sooner). False when it is not queued.</summary>
+    public async Task<bool> SetPriorityAsync(long id, int priority)
+    {
+        await using var connection = database.Open();
+        return await connection.ExecuteAsync(
+            "UPDATE runs SET priority = @priority WHERE id = @id AND status = 'queued'", new { id, priority }) == 1;
     }
 
     public async Task<int> CountQueuedForTeamAsync(long teamId)

@@ -26,7 +26,7 @@ public static class WorkbenchStartup
         logger.LogInformation("Data directory {DataDirectory}; applied migrations: {Migrations}.",
             options.DataDirectory, applied.Count == 0 ? "none" : string.Join(", ", applied));
 
-        await SeedFirstAccountsAsync(app.Services);
+        await SeedFirstAccountsAsync(app.Services, options);
 
         var recovery = app.Services.GetService<RunRecovery>();
         if (recovery is not null) await recovery.IngestOrphansAsync(); // what their workers did while no server listened
@@ -37,11 +37,15 @@ public static class WorkbenchStartup
         if (recovery is not null) await recovery.RecoverAsync(interrupted);
     }
 
+    /// <summary>The first start's passwords, beside the database, readable by the server's user only.</summary>
+    public const string FirstPasswordsFile = "first-start-passwords.txt";
+
     /// <summary>
     /// On a database without users: an administrator, and a demo team with one member, each with a generated
-    /// password printed once to the console (it is not stored anywhere in clear text, and never printed again).
+    /// password printed once to the console and written to <see cref="FirstPasswordsFile"/> in the data directory
+    /// (mode 600: a console scrolls away, a service's log may not be kept). Change them under Account, then delete it.
     /// </summary>
-    static async Task SeedFirstAccountsAsync(IServiceProvider services)
+    static async Task SeedFirstAccountsAsync(IServiceProvider services, WorkbenchOptions options)
     {
         var users = services.GetRequiredService<UserStore>();
         if (await users.AnyAsync()) return;
@@ -53,12 +57,28 @@ public static class WorkbenchStartup
         var demoTeam = await services.GetRequiredService<TeamStore>().CreateAsync("demo");
         await accounts.CreateUserAsync("demo", demoPassword, demoTeam.Id, isAdmin: false);
 
+        var file = Path.Combine(options.DataDirectory, FirstPasswordsFile);
+        var accountsText = $"""
+              admin  {adminPassword}   (administrator: teams, users, datasets, the queue)
+              demo   {demoPassword}   (member of team "demo")
+            """;
+        await using (var stream = new FileStream(file, new FileStreamOptions
+        {
+            Mode = FileMode.Create, Access = FileAccess.Write,
+            UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        }))
+        await using (var writer = new StreamWriter(stream))
+        {
+            await writer.WriteAsync($"Sensorium Workbench: the accounts of the first start ({DateTimeOffset.UtcNow:u}).\n" +
+                $"{accountsText}\nChange these passwords under Account (click your name), then delete this file.\n");
+        }
+
         Console.WriteLine($"""
 
             ================ Sensorium Workbench: first start ================
-            Accounts created. The passwords are shown this once only:
-              admin  {adminPassword}   (administrator: teams, users, datasets)
-              demo   {demoPassword}   (member of team "demo")
+            Accounts created. The passwords are shown this once here, and kept in
+            {file} (readable by this user only) until you delete it:
+            {accountsText}
             ==================================================================
 
             """);

@@ -41,6 +41,9 @@ public sealed class RunSubmissionPanelTests(TinyBenchmark bench)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, team.Id.ToString()));
 
         var cut = context.Render<RunSubmissionsPanel>(p => p.Add(c => c.Run, run));
+        // A stimulus-only run of the Sensorium mouse: Sensorium+ (another mouse) is not offered, and the panel says why.
+        Assert.Empty(cut.FindAll("[data-testid=submit-sensorium-plus]"));
+        Assert.Contains("trained on 26872-17-20, not on 27204-5-13", cut.Find("[data-testid=not-offered-sensorium-plus]").TextContent);
         cut.Find("[data-testid=submit-sensorium]").Click();
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=submit-step]").Count(s => s.TextContent.Contains("scored"))),
             TimeSpan.FromMinutes(3));
@@ -55,9 +58,11 @@ public sealed class RunSubmissionPanelTests(TinyBenchmark bench)
         var stored = await app.Get<Sensorium.Storage.Submissions.SubmissionStore>().ListForRunAsync(run.Id);
         Assert.Equal(2, stored.Count);
 
-        // The same click again the same day: refused with when the next is allowed.
+        // The same click again the same day: refused with when the next is allowed, before any file is made.
         cut.Find("[data-testid=submit-sensorium]").Click();
-        cut.WaitForAssertion(() => Assert.Contains("next is allowed at", cut.Markup), TimeSpan.FromMinutes(3));
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=submit-step]").Count(s => s.TextContent.Contains("next is allowed at"))),
+            TimeSpan.FromMinutes(3));
+        Assert.Single(Directory.GetDirectories(Path.Combine(runDir, "submissions")));
 
         // An entry for this run made elsewhere (here: the host, exempt from the limit, through the service the API
         // uses) appears in the open panel without a reload.
@@ -69,5 +74,14 @@ public sealed class RunSubmissionPanelTests(TinyBenchmark bench)
             Assert.Equal(SubmitOutcome.Scored, result.Outcome);
         }
         cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=submission-row]").Count), TimeSpan.FromSeconds(30));
+    }
+
+    [Theory]
+    [InlineData("sensorium submission make: /srv/data/artifacts/12: the run was trained on 26872-17-20, not on 27204-5-13 (the sensorium+ mouse): it has no readout for it",
+        "the run was trained on 26872-17-20, not on 27204-5-13 (the sensorium+ mouse): it has no readout for it")]
+    [InlineData("cannot read /srv/data/datasets/synthetic-small/static1.zip entirely", "cannot read static1.zip entirely")]
+    public void Failures_shown_in_the_browser_carry_no_prefix_twice_and_no_server_path(string cli, string shown)
+    {
+        Assert.Equal(shown, RunSubmissionMaker.ForPeople(new Sensorium.Data.DataFormatException("submission make", cli)));
     }
 }

@@ -125,9 +125,21 @@ public sealed class SubmissionsAdminPageTests(TinyBenchmark bench)
         context.AddAuthorization().SetAuthorized("host-admin").SetRoles(WorkbenchClaims.AdminRole)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, admin.Id.ToString()));
 
+        var dialogs = context.Render<MudBlazor.MudDialogProvider>();
         var cut = context.Render<SubmissionsAdminPage>();
         Assert.Contains("host copy", cut.Find("[data-testid=admin-track-sensorium]").TextContent);
+
+        // Reveal asks first, saying what it does; keeping them hidden changes nothing.
+        cut.Find("[data-testid=reveal-sensorium]").Click();
+        dialogs.WaitForAssertion(() => Assert.Contains("cannot be undone", dialogs.Markup));
+        Assert.Contains("Reveal the sensorium final-test scores?", dialogs.Markup);
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Keep hidden").Click();
+        dialogs.WaitForAssertion(() => Assert.DoesNotContain("cannot be undone", dialogs.Markup));
+        Assert.Empty(await app.Get<SubmissionService>().RevealedAsync());
+
         cut.Find("[data-testid=reveal-sensorium-plus]").Click();
+        dialogs.WaitForAssertion(() => Assert.Contains("Reveal the sensorium+ final-test scores?", dialogs.Markup));
+        dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Reveal").Click();
         cut.WaitForAssertion(() => Assert.Contains("revealed", cut.Find("[data-testid=admin-track-sensorium-plus]").TextContent));
         Assert.Empty(cut.FindAll("[data-testid=reveal-sensorium-plus]"));
         Assert.NotEmpty(cut.FindAll("[data-testid=reveal-sensorium]"));

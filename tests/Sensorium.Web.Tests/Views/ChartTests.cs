@@ -71,7 +71,22 @@ public sealed class ChartTests
         var d = cut.Find("g.chart-series path").GetAttribute("d")!;
         Assert.Contains("H", d);
         Assert.Contains("V", d);
-        Assert.Contains(cut.FindAll(".chart-y-tick text"), t => t.TextContent is "0.01" or "1e-3");
+        // One notation for the whole axis (the learning rate once read "0.01" beside "5e-3").
+        var labels = cut.FindAll(".chart-y-tick text").Select(t => t.TextContent).ToList();
+        Assert.Contains("1e-3", labels);
+        Assert.All(labels, l => Assert.Contains("e", l));
+    }
+
+    [Fact]
+    public void Smoothing_is_an_unbiased_exponential_average_and_zero_keeps_the_points()
+    {
+        var points = Points(10, 0, 10, 0);
+        Assert.Same(points, Smoothing.Ema(points, 0));
+        var smoothed = Smoothing.Ema(points, 0.5);
+        Assert.Equal(10, smoothed[0].Y, 9); // not pulled toward 0 at the start
+        Assert.Equal((0.5 * 5 + 0) / 0.75, smoothed[1].Y, 9);
+        Assert.InRange(smoothed[3].Y, 3, 6); // the trend, not the noise
+        Assert.Equal(points.Select(p => p.X), smoothed.Select(p => p.X));
     }
 
     [Fact]

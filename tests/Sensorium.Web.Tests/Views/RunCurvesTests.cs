@@ -63,7 +63,7 @@ public sealed class RunCurvesTests
     {
         using var app = new WorkbenchApp();
         var (team, member) = await app.CreateTeamAsync("alpha");
-        var run = await app.Get<RunStore>().CreateAsync(new NewRun(team.Id, member.Id, "sota-baseline", "{\"seed\":1}", null));
+        var run = await app.Get<RunStore>().CreateAsync(new NewRun(team.Id, member.Id, "sota-baseline", "{\"seed\":1,\"dataset\":{\"track\":\"sensorium\\u002B\"}}", null));
         await app.Get<RunStore>().TransitionAsync(run.Id, RunStatus.Running, "cpu");
         var recorder = app.Get<RunProgressRecorder>();
         for (int b = 0; b < 4; b++) await recorder.BatchAsync(run.Id, 1, b, 4, 2.0 - 0.1 * b, 0.025 * (b + 1));
@@ -92,6 +92,8 @@ public sealed class RunCurvesTests
         Assert.Equal(["4"], Points("Training loss", "batch loss"));
         Assert.Equal(["2"], Points("Learning rate", "learning rate"));
         Assert.Contains("best: epoch 2", cut.Markup);
+        Assert.Contains("\"track\": \"sensorium+\"", cut.Find(".spec-view").TextContent); // as people read it, not "sensorium\u002B"
+        Assert.DoesNotContain("u002B", cut.Markup);
 
         await recorder.EpochAsync(run.Id, Epoch(3, 0.27));
         cut.WaitForAssertion(() => Assert.Equal(["3"], Points("Validation correlation (single trial)", "mean")));

@@ -40,6 +40,29 @@ public sealed class AccountService(UserStore users, TeamStore teams, IPasswordHa
         return new(principal, null, null);
     }
 
+    /// <summary>A user changes their own password. Returns why not, or null when changed.</summary>
+    public async Task<string?> ChangePasswordAsync(long userId, string currentPassword, string newPassword)
+    {
+        var user = await users.GetAsync(userId);
+        if (user is null) return "Your account no longer exists.";
+        if (hasher.VerifyHashedPassword(user, user.PasswordHash, currentPassword) == PasswordVerificationResult.Failed)
+            return "The current password is wrong.";
+        if (newPassword.Length < MinPasswordLength) return $"The new password needs at least {MinPasswordLength} characters.";
+        if (newPassword == currentPassword) return "The new password is the current one.";
+        await users.SetPasswordHashAsync(user.Id, hasher.HashPassword(user, newPassword));
+        return null;
+    }
+
+    /// <summary>An administrator resets a user's password: a new generated one, returned to be shown once.</summary>
+    public async Task<string?> ResetPasswordAsync(long userId)
+    {
+        var user = await users.GetAsync(userId);
+        if (user is null) return null;
+        var password = GeneratePassword();
+        await users.SetPasswordHashAsync(user.Id, hasher.HashPassword(user, password));
+        return password;
+    }
+
     /// <summary>The principal to sign in, or null if the name or password is wrong.</summary>
     public async Task<ClaimsPrincipal?> AuthenticateAsync(string userName, string password)
     {

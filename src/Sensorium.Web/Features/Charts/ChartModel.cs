@@ -20,6 +20,30 @@ public sealed record ChartSeries(string Name, string Color, IReadOnlyList<ChartP
     public string ValueFormat { get; init; } = "G4";
 }
 
+/// <summary>Smoothing of a noisy curve, as W&amp;B and TensorBoard do it.</summary>
+public static class Smoothing
+{
+    /// <summary>
+    /// Exponential moving average with the start-up bias corrected (the first points are not pulled toward 0):
+    /// weight 0 returns the points as they are, 0.99 a very smooth curve. Non-finite values are kept and skipped.
+    /// </summary>
+    public static IReadOnlyList<ChartPoint> Ema(IReadOnlyList<ChartPoint> points, double weight)
+    {
+        if (weight <= 0) return points;
+        var smoothed = new List<ChartPoint>(points.Count);
+        double average = 0;
+        int n = 0;
+        foreach (var p in points)
+        {
+            if (!double.IsFinite(p.Y)) { smoothed.Add(p); continue; }
+            n++;
+            average = weight * average + (1 - weight) * p.Y;
+            smoothed.Add(p with { Y = average / (1 - Math.Pow(weight, n)) });
+        }
+        return smoothed;
+    }
+}
+
 /// <summary>A vertical line at <see cref="X"/> with a label (e.g. the best epoch).</summary>
 public sealed record ChartMarker(double X, string Label, string Color = "#c62828");
 
@@ -81,12 +105,16 @@ public sealed class ChartScale
             // Over a few decades, ticks at the decades (every k-th when many); within one or two, at 1, 2 and 5 × 10^e.
             double[] mantissas = Max - Min <= 2.5 ? [1, 2, 5] : [1];
             int every = Math.Max(1, (last - first + target - 1) / target);
+            var logValues = new List<double>();
             for (int e = first; e <= last; e += every)
                 foreach (var m in mantissas)
                 {
                     double v = Math.Log10(m) + e;
-                    if (v >= Min - 1e-9 && v <= Max + 1e-9) ticks.Add((from + (v - Min) / (Max - Min) * (to - from), LogLabel(m * Math.Pow(10, e))));
+                    if (v >= Min - 1e-9 && v <= Max + 1e-9) logValues.Add(v);
                 }
+            // One notation per axis: "0.01" beside "5e-3" reads as two scales.
+            bool plain = logValues.All(v => Math.Pow(10, v) is >= 0.01 and < 1e4);
+            foreach (var v in logValues) ticks.Add((from + (v - Min) / (Max - Min) * (to - from), LogLabel(Math.Pow(10, v), plain)));
             return ticks;
         }
         var values = Nice(Min, Max, target, out double step);
@@ -119,8 +147,8 @@ public sealed class ChartScale
         return value.ToString("F" + decimals, CultureInfo.InvariantCulture);
     }
 
-    /// <summary>1e-3, 0.05, 2, 300, 1e4: plain between 0.01 and 10^4, otherwise in e-notation.</summary>
-    static string LogLabel(double v) => v is >= 0.01 and < 1e4
+    /// <summary>0.05, 2, 300 when every tick of the axis lies between 0.01 and 10^4; otherwise 5e-2, 2e0, 3e2.</summary>
+    static string LogLabel(double v, bool plain) => plain
         ? v.ToString("G3", CultureInfo.InvariantCulture)
         : v.ToString("0.#e0", CultureInfo.InvariantCulture);
 

@@ -20,6 +20,12 @@ public sealed class RunQueue(
 
     public Task<IReadOnlyList<Run>> ListAsync(long teamId) => runs.ListForTeamAsync(teamId);
 
+    /// <summary>The configured devices and their slots.</summary>
+    public IReadOnlyList<DeviceSlots> DeviceSlots => options.Value.Devices.Select(d => new DeviceSlots(d.Name, d.Slots)).ToList();
+
+    /// <summary>The host's view: every team's running and queued runs.</summary>
+    public Task<IReadOnlyList<QueueEntry>> ListQueueAsync() => runs.ListQueueAsync();
+
     public async Task<Run?> GetAsync(long teamId, long runId) =>
         await runs.GetAsync(runId) is { } run && run.TeamId == teamId ? run : null;
 
@@ -42,7 +48,16 @@ public sealed class RunQueue(
     public async Task<RunChangeResult> CancelAsync(long teamId, long runId, string cancelledBy)
     {
         var run = await GetAsync(teamId, runId);
-        if (run is null) return new(RunChangeOutcome.NotFound, null);
+        return run is null ? new(RunChangeOutcome.NotFound, null) : await CancelAsync(run, cancelledBy);
+    }
+
+    /// <summary>The host cancels any team's run (the host's queue view).</summary>
+    public async Task<RunChangeResult> CancelAnyAsync(long runId, string cancelledBy) =>
+        await runs.GetAsync(runId) is { } run ? await CancelAsync(run, cancelledBy) : new(RunChangeOutcome.NotFound, null);
+
+    async Task<RunChangeResult> CancelAsync(Run run, string cancelledBy)
+    {
+        var runId = run.Id;
         if (!RunStateMachine.CanCancel(run.Status))
             return new(RunChangeOutcome.NotAllowed, run, $"A {RunStore.ToText(run.Status)} run cannot be cancelled.");
         if (run.Status == RunStatus.Running)
@@ -75,6 +90,18 @@ public sealed class RunQueue(
                 ? "This failed run left no checkpoint to resume from; queue it again as a new run."
                 : $"A {RunStore.ToText(run.Status)} run cannot be resumed.");
         return await ChangeAsync(runId, RunStatus.Queued, null);
+    }
+
+    /// <summary>
+    /// The host raises (positive) or lowers (negative) a queued run's priority: it starts sooner or later within the
+    /// fair order (<see cref="FairScheduler"/>).
+    /// </summary>
+    public async Task<RunChangeResult> SetPriorityAsync(long runId, int priority)
+    {
+        if (await runs.GetAsync(runId) is not { } run) return new(RunChangeOutcome.NotFound, null);
+        if (!await runs.SetPriorityAsync(runId, Math.Clamp(priority, -100, 100)))
+            return new(RunChangeOutcome.NotAllowed, run, $"Run #{runId} is {RunStore.ToText(run.Status)}: only a queued run has a place to change.");
+        return new(RunChangeOutcome.Done, await runs.GetAsync(runId));
     }
 
     /// <summary>Device slots as <paramref name="teamId"/> may see them: other teams stay anonymous.</summary>

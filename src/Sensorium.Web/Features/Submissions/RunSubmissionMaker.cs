@@ -18,7 +18,7 @@ public sealed record MadeFile(string Tier, string Path, ValidationReport Report)
 /// when no built CLI is found. The run's directory is <c>ArtifactsDirectory/&lt;runId&gt;</c> (where the launcher puts
 /// runs), else the folder holding its checkpoint.
 /// </summary>
-public sealed class RunSubmissionMaker(IOptions<SubmissionsOptions> options, IOptions<WorkbenchOptions> workbench, ILogger<RunSubmissionMaker> logger)
+public sealed partial class RunSubmissionMaker(IOptions<SubmissionsOptions> options, IOptions<WorkbenchOptions> workbench, ILogger<RunSubmissionMaker> logger)
 {
     public string? RunDirectory(Run run)
     {
@@ -28,6 +28,45 @@ public sealed class RunSubmissionMaker(IOptions<SubmissionsOptions> options, IOp
             if (File.Exists(Path.Combine(dir.FullName, "spec.json"))) return dir.FullName;
         return null;
     }
+
+    /// <summary>
+    /// The mice a run's model has readouts for, from the spec in its folder (else the stored one); null when unknown
+    /// (then every track is offered and making the files says what is wrong).
+    /// </summary>
+    public IReadOnlyList<string>? MiceOf(Run run)
+    {
+        try
+        {
+            var spec = RunDirectory(run) is { } dir ? Checkpoint.ReadSpec(dir) : RunSpec.FromJson(run.SpecJson, "the run's spec");
+            return spec.Dataset.Mice ?? spec.Dataset.TrackMice ?? DatasetLoader.Select(spec.Dataset).Select(m => m.DataKey).ToList();
+        }
+        catch (Exception e) when (e is DataFormatException or IOException or JsonException or ArgumentException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(e, "The mice of run {RunId} could not be read; every track is offered.", run.Id);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A failure to make files, as the browser may show it: without the command's prefixes or the server's paths
+    /// (the log keeps the whole message).
+    /// </summary>
+    public static string ForPeople(Exception e)
+    {
+        var message = e is DataFormatException d && d.FileName == "submission make" ? d.Problem : e.Message;
+        message = CommandPrefix().Replace(message, "");
+        message = LeadingPath().Replace(message, "");
+        return AnyPath().Replace(message, m => Path.GetFileName(m.Value.TrimEnd('/')));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(sensorium )?submission make: ")]
+    private static partial System.Text.RegularExpressions.Regex CommandPrefix();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^/[^\s:]*: ")]
+    private static partial System.Text.RegularExpressions.Regex LeadingPath();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w.])/(?:[\w.+-]+/)+[\w.+-]*")]
+    private static partial System.Text.RegularExpressions.Regex AnyPath();
 
     /// <summary>Writes the track's files to a fresh folder under the run's artifacts; throws <see cref="DataFormatException"/> with the CLI's message on failure.</summary>
     public async Task<IReadOnlyList<MadeFile>> MakeAsync(Run run, string track, CancellationToken cancel = default)

@@ -3,8 +3,11 @@ namespace Sensorium.Web.Features.Runs.Scheduling;
 /// <summary>A device and how many runs it takes at once.</summary>
 public sealed record DeviceSlots(string Name, int Slots);
 
-/// <summary>A run waiting in the queue. <see cref="RequestedDevice"/> null: any device.</summary>
-public sealed record QueuedRun(long Id, long TeamId, DateTimeOffset CreatedAt, string? RequestedDevice = null);
+/// <summary>
+/// A run waiting in the queue. <see cref="RequestedDevice"/> null: any device. <see cref="Priority"/>: the host's,
+/// higher first (default 0).
+/// </summary>
+public sealed record QueuedRun(long Id, long TeamId, DateTimeOffset CreatedAt, string? RequestedDevice = null, int Priority = 0);
 
 /// <summary>A run holding a slot of <see cref="Device"/>.</summary>
 public sealed record RunningRun(long Id, long TeamId, string Device);
@@ -18,9 +21,10 @@ public sealed record RunStart(long RunId, string Device);
 /// The fair-share rule, slot by slot: the next run comes from the team with the fewest runs running (counting the
 /// ones started in this plan); among those, from the team whose last run start is the oldest (a team that never
 /// had a run started comes first), so teams take turns (round-robin) even with one slot, where every team has 0
-/// running whenever the slot frees; remaining ties go to the team whose oldest fitting run has waited longest.
-/// Within a team, runs start oldest first. So one team's twenty queued runs cannot starve another team's one: the
-/// other team's run is next as soon as a slot frees.
+/// running whenever the slot frees; remaining ties go to the team whose first fitting run has the higher host
+/// priority, then has waited longest. Within a team, runs start by priority, then oldest first. So one team's twenty
+/// queued runs cannot starve another team's one, and the host's priority orders runs within that turn-taking, never
+/// across it.
 /// </para>
 /// A run that asked for a device waits for that device; others take the device with the most free slots
 /// (ties: the order devices are configured in). Runs on devices no longer configured hold no slot.
@@ -41,7 +45,7 @@ public static class FairScheduler
 
         var runningPerTeam = running.GroupBy(r => r.TeamId).ToDictionary(g => g.Key, g => g.Count());
         var waiting = queued
-            .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)
+            .OrderByDescending(r => r.Priority).ThenBy(r => r.CreatedAt).ThenBy(r => r.Id)
             .GroupBy(r => r.TeamId)
             .ToDictionary(g => g.Key, g => g.ToList());
 
@@ -76,6 +80,7 @@ public static class FairScheduler
     static bool IsBefore(Standing standing, QueuedRun run, Standing other, QueuedRun otherRun) =>
         standing.Running != other.Running ? standing.Running < other.Running
         : standing.LastStart != other.LastStart ? standing.LastStart < other.LastStart
+        : run.Priority != otherRun.Priority ? run.Priority > otherRun.Priority
         : run.CreatedAt != otherRun.CreatedAt ? run.CreatedAt < otherRun.CreatedAt
         : run.Id < otherRun.Id;
 

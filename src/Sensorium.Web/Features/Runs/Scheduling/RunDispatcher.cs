@@ -68,7 +68,7 @@ public sealed class RunDispatcher(
         var plan = FairScheduler.Plan(
             options.Value.Devices.Select(d => new DeviceSlots(d.Name, d.Slots)).ToList(),
             active.Where(r => r.Status == RunStatus.Queued)
-                .Select(r => new QueuedRun(r.Id, r.TeamId, r.CreatedAt, r.RequestedDevice)).ToList(),
+                .Select(r => new QueuedRun(r.Id, r.TeamId, r.CreatedAt, r.RequestedDevice, r.Priority)).ToList(),
             active.Where(r => r.Status == RunStatus.Running)
                 .Select(r => new RunningRun(r.Id, r.TeamId, r.Device ?? "")).ToList(),
             await history.LastStartPerTeamAsync(), time.GetUtcNow());

@@ -1,0 +1,96 @@
+using System.Security.Claims;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+using Sensorium.Storage.Runs;
+using Sensorium.Web.Features.Accounts;
+using Sensorium.Web.Features.Queue;
+using Sensorium.Web.Features.Runs;
+using Sensorium.Web.Features.Training;
+
+namespace Sensorium.Web.Tests;
+
+/// <summary>The host's view of the shared queue: every team's runs, cancel, reprioritise, device use.</summary>
+public sealed class HostQueueTests
+{
+    [Fact]
+    public async Task The_host_sees_every_teams_runs_raises_one_and_cancels_another()
+    {
+        using var app = new WorkbenchApp();
+        var (alpha, a) = await app.CreateTeamAsync("alpha");
+        var (beta, b) = await app.CreateTeamAsync("beta");
+        var store = app.Get<RunStore>();
+        var running = await store.CreateAsync(new NewRun(alpha.Id, a.Id, "alpha-running", WorkbenchApp.SpecJson(), null));
+        await store.TransitionAsync(running.Id, RunStatus.Running, "cpu");
+        await store.SetPidAsync(running.Id, Environment.ProcessId); // a live process: its CPU and memory are read from /proc
+        var waiting = await store.CreateAsync(new NewRun(alpha.Id, a.Id, "alpha-waiting", WorkbenchApp.SpecJson(), null));
+        var other = await store.CreateAsync(new NewRun(beta.Id, b.Id, "beta-waiting", WorkbenchApp.SpecJson(), null));
+
+        await using var context = new BunitContext();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.Services.AddSingleton(app.Get<RunQueue>());
+        context.Services.AddSingleton(app.Get<TrainingNotifications>());
+        context.Services.AddSingleton(TimeProvider.System);
+        context.Services.AddSingleton(new DeviceMonitor(Microsoft.Extensions.Logging.Abstractions.NullLogger<DeviceMonitor>.Instance) { NvidiaSmi = null });
+        context.AddAuthorization().SetAuthorized("admin").SetRoles(WorkbenchClaims.AdminRole)
+            .SetClaims(new Claim(ClaimTypes.NameIdentifier, "1"));
+
+        var cut = context.Render<QueuePage>();
+        var rows = cut.FindAll(".host-queue tbody tr");
+        Assert.Equal(3, rows.Count);
+        Assert.Contains("alpha", rows[0].TextContent);
+        Assert.Contains("running", rows[0].TextContent);
+        Assert.Contains("MiB", rows[0].QuerySelector(".run-use")!.TextContent); // the worker's resident memory
+        Assert.Contains("beta-waiting", cut.Markup);
+        Assert.Contains("waiting", rows[1].QuerySelector(".queue-duration")!.TextContent);
+        Assert.Contains("1 of 1 slots in use", cut.Find("[data-device=cpu] .device-slots").TextContent);
+        Assert.Contains("GPU figures: none: nvidia-smi is not installed", cut.Find("[data-device=cpu]").TextContent);
+        Assert.Contains("of", cut.Find("[data-device=cpu] [data-label=Memory] .use-text").TextContent);
+
+        // Raise beta's run: it moves above alpha's older waiting run, and the scheduler will start it first.
+        Assert.Equal(waiting.Id.ToString(), cut.FindAll(".host-queue tbody tr")[1].QuerySelector("td")!.TextContent.Trim());
+        cut.Find($"button[aria-label='Raise run {other.Id}']").Click();
+        cut.WaitForAssertion(() => Assert.Equal(other.Id.ToString(), cut.FindAll(".host-queue tbody tr")[1].QuerySelector("td")!.TextContent.Trim()));
+        Assert.Equal(1, (await store.GetAsync(other.Id))!.Priority);
+
+        // Cancel alpha's running run (another team's: the host may).
+        cut.FindAll(".host-queue tbody tr")[0].QuerySelector("button.host-cancel")!.Click();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll(".host-queue tbody tr").Count));
+        var cancelled = (await store.GetAsync(running.Id))!;
+        Assert.Equal(RunStatus.Cancelled, cancelled.Status);
+        Assert.Equal("Cancelled by the host (admin).", cancelled.Error);
+    }
+
+    [Fact]
+    public void Device_monitor_reads_the_machine_and_a_process_from_proc_and_says_when_there_is_no_gpu()
+    {
+        var monitor = new DeviceMonitor(Microsoft.Extensions.Logging.Abstractions.NullLogger<DeviceMonitor>.Instance) { NvidiaSmi = null };
+        var first = monitor.Sample([Environment.ProcessId]);
+        Assert.Null(first.Processes[Environment.ProcessId].CpuPercent); // a CPU figure needs two looks
+        var spin = DateTime.UtcNow;
+        while (DateTime.UtcNow - spin < TimeSpan.FromMilliseconds(50)) { } // some CPU time for this process
+        var second = monitor.Sample([Environment.ProcessId, int.MaxValue]); // the second pid does not exist
+        var self = second.Processes[Environment.ProcessId];
+        Assert.True(self.CpuPercent > 0, $"CPU {self.CpuPercent}");
+        Assert.True(self.MemoryMiB > 10, $"RSS {self.MemoryMiB} MiB");
+        Assert.Null(self.GpuMemoryMiB);
+        Assert.False(second.Processes.ContainsKey(int.MaxValue));
+        Assert.NotNull(second.CpuPercent);
+        Assert.InRange(second.MemoryUsedMiB, 1, second.MemoryTotalMiB);
+        Assert.Empty(second.Gpus);
+        Assert.Equal("none: nvidia-smi is not installed on this server", second.GpuNote);
+    }
+
+    [Fact]
+    public void Nvidia_smi_csv_is_read_per_gpu_and_per_process()
+    {
+        var gpus = DeviceMonitor.ParseGpus("0, NVIDIA H200, 87, 20480, 143771\n1, NVIDIA H200, [N/A], 0, 143771\n");
+        Assert.Equal(2, gpus.Count);
+        Assert.Equal(new GpuUse(0, "NVIDIA H200", 87, 20480, 143771), gpus[0]);
+        Assert.Equal(0, gpus[1].UtilisationPercent);
+        var byPid = DeviceMonitor.ParseProcesses("4242, 1200\n4242, 300\n77, 50\n");
+        Assert.Equal(1500, byPid[4242]);
+        Assert.Equal(50, byPid[77]);
+    }
+}
