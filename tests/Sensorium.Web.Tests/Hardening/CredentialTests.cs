@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Sensorium.Storage.Accounts;
+using Sensorium.Web.Features.Accounts;
 using Sensorium.Web.Features.ApiTokens;
 using Sensorium.Web.Features.Security;
 
@@ -49,6 +50,40 @@ public sealed class CredentialTests
         var again = Connect(token); // and it cannot come back
         var error = await Assert.ThrowsAsync<HttpRequestException>(() => again.StartAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(false)] // the user changes their own password
+    [InlineData(true)] // an administrator resets it
+    public async Task A_password_change_closes_the_users_hub_connections(bool reset)
+    {
+        using var app = new WorkbenchApp();
+        var (team, member) = await app.CreateTeamAsync("alpha");
+        var (other, otherMember) = await app.CreateTeamAsync("beta");
+        var tokens = app.Get<ApiTokenStore>();
+        var (token, _) = await tokens.CreateAsync(team.Id, member.Id, "ci");
+        var (otherToken, _) = await tokens.CreateAsync(other.Id, otherMember.Id, "ci");
+
+        HubConnection Connect(string bearer) => new HubConnectionBuilder()
+            .WithUrl(new Uri(app.Server.BaseAddress, "hubs/training"), options =>
+            {
+                options.HttpMessageHandlerFactory = _ => app.Server.CreateHandler();
+                options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
+                options.AccessTokenProvider = () => Task.FromResult<string?>(bearer);
+            }).Build();
+        await using var users = Connect(token);
+        await using var others = Connect(otherToken);
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        users.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+        await users.StartAsync();
+        await others.StartAsync();
+
+        var accounts = app.Get<AccountService>();
+        if (reset) Assert.NotNull(await accounts.ResetPasswordAsync(member.Id));
+        else Assert.Null(await accounts.ChangePasswordAsync(member.Id, WorkbenchApp.Password, "a-new-long-password-1"));
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(HubConnectionState.Disconnected, users.State);
+        Assert.Equal(HubConnectionState.Connected, others.State);
     }
 
     [Fact]

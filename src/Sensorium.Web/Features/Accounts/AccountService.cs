@@ -7,7 +7,8 @@ using Sensorium.Storage.Accounts;
 namespace Sensorium.Web.Features.Accounts;
 
 /// <summary>Creates accounts and checks passwords (ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>).</summary>
-public sealed class AccountService(UserStore users, TeamStore teams, IPasswordHasher<User> hasher, Security.SignInThrottle throttle)
+public sealed class AccountService(UserStore users, TeamStore teams, IPasswordHasher<User> hasher, Security.SignInThrottle throttle,
+    Security.HubConnections connections)
 {
     public const int MinPasswordLength = 10;
 
@@ -50,6 +51,7 @@ public sealed class AccountService(UserStore users, TeamStore teams, IPasswordHa
         if (newPassword.Length < MinPasswordLength) return $"The new password needs at least {MinPasswordLength} characters.";
         if (newPassword == currentPassword) return "The new password is the current one.";
         await users.SetPasswordHashAsync(user.Id, hasher.HashPassword(user, newPassword));
+        connections.CloseUser(user.Id); // live channels opened with the old password end
         return null;
     }
 
@@ -60,6 +62,7 @@ public sealed class AccountService(UserStore users, TeamStore teams, IPasswordHa
         if (user is null) return null;
         var password = GeneratePassword();
         await users.SetPasswordHashAsync(user.Id, hasher.HashPassword(user, password));
+        connections.CloseUser(user.Id);
         return password;
     }
 
