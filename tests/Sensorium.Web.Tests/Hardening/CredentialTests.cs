@@ -18,6 +18,15 @@ public sealed class CredentialTests
         public override DateTimeOffset GetUtcNow() => Now;
     }
 
+    /// <summary>A training-hub connection authenticated by an API token (long polling through the test server).</summary>
+    static HubConnection TokenConnection(WorkbenchApp app, string bearer) => new HubConnectionBuilder()
+        .WithUrl(new Uri(app.Server.BaseAddress, "hubs/training"), options =>
+        {
+            options.HttpMessageHandlerFactory = _ => app.Server.CreateHandler();
+            options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
+            options.AccessTokenProvider = () => Task.FromResult<string?>(bearer);
+        }).Build();
+
     [Fact]
     public async Task Revoking_a_token_closes_the_hub_connections_opened_with_it()
     {
@@ -27,13 +36,7 @@ public sealed class CredentialTests
         var (token, row) = await tokens.CreateAsync(team.Id, member.Id, "ci");
         var (otherToken, _) = await tokens.CreateAsync(team.Id, member.Id, "other");
 
-        HubConnection Connect(string bearer) => new HubConnectionBuilder()
-            .WithUrl(new Uri(app.Server.BaseAddress, "hubs/training"), options =>
-            {
-                options.HttpMessageHandlerFactory = _ => app.Server.CreateHandler();
-                options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
-                options.AccessTokenProvider = () => Task.FromResult<string?>(bearer);
-            }).Build();
+        HubConnection Connect(string bearer) => TokenConnection(app, bearer);
         await using var revoked = Connect(token);
         await using var kept = Connect(otherToken);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -64,13 +67,7 @@ public sealed class CredentialTests
         var (token, _) = await tokens.CreateAsync(team.Id, member.Id, "ci");
         var (otherToken, _) = await tokens.CreateAsync(other.Id, otherMember.Id, "ci");
 
-        HubConnection Connect(string bearer) => new HubConnectionBuilder()
-            .WithUrl(new Uri(app.Server.BaseAddress, "hubs/training"), options =>
-            {
-                options.HttpMessageHandlerFactory = _ => app.Server.CreateHandler();
-                options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
-                options.AccessTokenProvider = () => Task.FromResult<string?>(bearer);
-            }).Build();
+        HubConnection Connect(string bearer) => TokenConnection(app, bearer);
         await using var users = Connect(token);
         await using var others = Connect(otherToken);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -58,6 +58,24 @@ public sealed class RunCurvesTests
         Assert.Null(RunHistory.EstimateRemaining(1, TimeSpan.FromMinutes(10)));
     }
 
+    /// <summary>A bUnit context with what the run page needs, signed in as <paramref name="member"/>.</summary>
+    static BunitContext RunPageContext(WorkbenchApp app, long teamId, Sensorium.Storage.Accounts.User member)
+    {
+        var context = new BunitContext();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.Services.AddSingleton(app.Get<RunQueue>());
+        context.Services.AddSingleton(app.Get<RunMetricStore>());
+        context.Services.AddSingleton(app.Get<TrainingNotifications>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.RunSubmissionMaker>()); // the page's submit panel
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionService>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionNotifications>());
+        context.Services.AddSingleton(TimeProvider.System);
+        context.AddAuthorization().SetAuthorized(member.UserName)
+            .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, teamId.ToString()));
+        return context;
+    }
+
     [Fact]
     public async Task Run_page_shows_the_history_so_far_and_draws_a_new_epoch_live()
     {
@@ -70,18 +88,7 @@ public sealed class RunCurvesTests
         await recorder.EpochAsync(run.Id, Epoch(1, 0.20));
         await recorder.EpochAsync(run.Id, Epoch(2, 0.24, lr: 0.0027));
 
-        await using var context = new BunitContext();
-        context.JSInterop.Mode = JSRuntimeMode.Loose;
-        context.Services.AddMudServices();
-        context.Services.AddSingleton(app.Get<RunQueue>());
-        context.Services.AddSingleton(app.Get<RunMetricStore>());
-        context.Services.AddSingleton(app.Get<TrainingNotifications>());
-        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.RunSubmissionMaker>()); // the page's submit panel
-        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionService>());
-        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionNotifications>());
-        context.Services.AddSingleton(TimeProvider.System);
-        context.AddAuthorization().SetAuthorized(member.UserName)
-            .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, team.Id.ToString()));
+        await using var context = RunPageContext(app, team.Id, member);
 
         var cut = context.Render<RunDetailPage>(p => p.Add(c => c.RunId, run.Id));
         IReadOnlyList<string?> Points(string chart, string series) =>
@@ -118,18 +125,7 @@ public sealed class RunCurvesTests
         await recorder.EpochAsync(run.Id, Epoch(1, 0.20));
         await recorder.IncidentAsync(run.Id, 2, 3, "loss NaN", recovered: true, learningRate: 0.0027);
 
-        await using var context = new BunitContext();
-        context.JSInterop.Mode = JSRuntimeMode.Loose;
-        context.Services.AddMudServices();
-        context.Services.AddSingleton(app.Get<RunQueue>());
-        context.Services.AddSingleton(app.Get<RunMetricStore>());
-        context.Services.AddSingleton(app.Get<TrainingNotifications>());
-        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.RunSubmissionMaker>());
-        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionService>());
-        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionNotifications>());
-        context.Services.AddSingleton(TimeProvider.System);
-        context.AddAuthorization().SetAuthorized(member.UserName)
-            .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, team.Id.ToString()));
+        await using var context = RunPageContext(app, team.Id, member);
 
         var cut = context.Render<RunDetailPage>(p => p.Add(c => c.RunId, run.Id));
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-incident='recovered']")));
