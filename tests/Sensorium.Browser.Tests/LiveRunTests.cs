@@ -7,35 +7,15 @@ namespace Sensorium.Browser.Tests;
 /// queue a tiny run from the New run form, watch its epochs arrive without reloading, cancel a second run.
 /// Timeouts are generous: the machine may be shared.
 /// </summary>
-public sealed class LiveRunTests : IAsyncLifetime
+public sealed class LiveRunTests() : BrowserSession
 {
     static readonly TimeSpan Startup = TimeSpan.FromMinutes(3);
     const float Long = 180_000; // ms: a tiny run on a busy 2-core machine
     /// <summary>The rows of the run page's epoch table (the one with a train-loss column).</summary>
     const string EpochRows = "table:has(th:has-text('Train loss')) tbody tr";
 
-    WorkbenchProcess app = default!;
-    IPlaywright playwright = default!;
-    IBrowserContext browser = default!;
-    readonly string userData = Directory.CreateTempSubdirectory("sensorium-chromium-").FullName;
-
     /// <summary>Screenshots land here (the test's output folder), kept as the test's artifacts.</summary>
     public static string ArtifactsDirectory { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts")).FullName;
-
-    public async Task InitializeAsync()
-    {
-        app = new WorkbenchProcess();
-        playwright = await Playwright.CreateAsync();
-        browser = await WorkbenchBrowser.LaunchAsync(playwright, userData, app.BaseAddress);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await browser.DisposeAsync();
-        playwright.Dispose();
-        await app.DisposeAsync();
-        try { Directory.Delete(userData, recursive: true); } catch (IOException) { }
-    }
 
     [Fact]
     public async Task A_member_trains_a_tiny_run_watches_it_live_and_cancels_another()

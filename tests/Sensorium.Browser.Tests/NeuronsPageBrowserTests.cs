@@ -7,30 +7,10 @@ namespace Sensorium.Browser.Tests;
 /// worker), watch the job finish, see the per-neuron scores on the cortex and the score against the synthetic truth,
 /// pick one of the best neurons and see its receptive field, MEI and tuning.
 /// </summary>
-public sealed class NeuronsPageBrowserTests : IAsyncLifetime
+public sealed class NeuronsPageBrowserTests() : BrowserSession
 {
     static readonly TimeSpan Startup = TimeSpan.FromMinutes(3);
     const float Long = 300_000; // ms: a tiny run, then its experiments, on a busy 2-core machine
-
-    WorkbenchProcess app = default!;
-    IPlaywright playwright = default!;
-    IBrowserContext browser = default!;
-    readonly string userData = Directory.CreateTempSubdirectory("sensorium-chromium-").FullName;
-
-    public async Task InitializeAsync()
-    {
-        app = new WorkbenchProcess();
-        playwright = await Playwright.CreateAsync();
-        browser = await WorkbenchBrowser.LaunchAsync(playwright, userData, app.BaseAddress);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await browser.DisposeAsync();
-        playwright.Dispose();
-        await app.DisposeAsync();
-        try { Directory.Delete(userData, recursive: true); } catch (IOException) { }
-    }
 
     [Fact]
     public async Task A_member_runs_in_silico_experiments_on_a_finished_run_and_inspects_a_neuron()

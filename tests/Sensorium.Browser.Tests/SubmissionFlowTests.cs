@@ -11,32 +11,19 @@ namespace Sensorium.Browser.Tests;
 /// (same official format as the starter kit's), a malformed CSV gets its errors per row, and the daily limit refuses
 /// with the time the next submission is allowed. Scoring uses the tiny dataset's host copy (the real ground truth).
 /// </summary>
-public sealed class SubmissionFlowTests : IAsyncLifetime
+public sealed class SubmissionFlowTests() : BrowserSession(new Dictionary<string, string> { ["Submissions__MaxPerWindow"] = "2" })
 {
     static readonly TimeSpan Startup = TimeSpan.FromMinutes(3);
     const float Long = 240_000; // ms: two tiny runs side by side on a busy 2-core machine
 
-    WorkbenchProcess app = default!;
-    IPlaywright playwright = default!;
-    IBrowserContext browser = default!;
-    readonly string userData = Directory.CreateTempSubdirectory("sensorium-chromium-").FullName;
+    // Two submissions per track and tier per day for this app (above): one by the one-click path, one upload; a third is refused.
     readonly string downloads = Directory.CreateTempSubdirectory("sensorium-downloads-").FullName;
 
-    public async Task InitializeAsync()
-    {
-        // Two submissions per track and tier per day for this app: one by the one-click path, one upload; a third is refused.
-        app = new WorkbenchProcess(new Dictionary<string, string> { ["Submissions__MaxPerWindow"] = "2" });
-        playwright = await Playwright.CreateAsync();
-        browser = await WorkbenchBrowser.LaunchAsync(playwright, userData, app.BaseAddress, downloads);
-    }
+    protected override string? Downloads => downloads;
 
-    public async Task DisposeAsync()
+    protected override void CleanUp()
     {
-        await browser.DisposeAsync();
-        playwright.Dispose();
-        await app.DisposeAsync();
-        foreach (var dir in new[] { userData, downloads })
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(downloads, recursive: true); } catch (IOException) { }
     }
 
     [Fact]

@@ -8,30 +8,10 @@ namespace Sensorium.Browser.Tests;
 /// host's queue view with a running run's CPU and memory, cancel from there; dark mode; no sideways scrolling on a
 /// phone; the reveal question. Takes the README's screenshots (copied into the repository with UPDATE_SCREENSHOTS=1).
 /// </summary>
-public sealed class WorkbenchTourTests : IAsyncLifetime
+public sealed class WorkbenchTourTests() : BrowserSession
 {
     static readonly TimeSpan Startup = TimeSpan.FromMinutes(3);
     const float Long = 180_000; // ms: a tiny run starting on a busy 2-core machine
-
-    WorkbenchProcess app = default!;
-    IPlaywright playwright = default!;
-    IBrowserContext browser = default!;
-    readonly string userData = Directory.CreateTempSubdirectory("sensorium-chromium-").FullName;
-
-    public async Task InitializeAsync()
-    {
-        app = new WorkbenchProcess();
-        try
-        {
-            playwright = await Playwright.CreateAsync();
-            browser = await WorkbenchBrowser.LaunchAsync(playwright, userData, app.BaseAddress);
-        }
-        catch
-        {
-            await app.DisposeAsync(); // xUnit does not call DisposeAsync when InitializeAsync throws: no app left behind
-            throw;
-        }
-    }
 
     /// <summary>The layout's own signal that the page's circuit is attached (typing into a prerendered page is lost).</summary>
     static Task Interactive(IPage page) => page.Locator(".workbench[data-interactive=true]").WaitForAsync();
@@ -39,14 +19,6 @@ public sealed class WorkbenchTourTests : IAsyncLifetime
     /// <summary>Where the test is, in the artifacts folder as it goes (a hang shows its last step).</summary>
     static void Step(string what) =>
         File.AppendAllText(Path.Combine(LiveRunTests.ArtifactsDirectory, "tour-steps.txt"), $"{DateTime.UtcNow:HH:mm:ss} {what}\n");
-
-    public async Task DisposeAsync()
-    {
-        await browser.DisposeAsync();
-        playwright.Dispose();
-        await app.DisposeAsync();
-        try { Directory.Delete(userData, recursive: true); } catch (IOException) { }
-    }
 
     [Fact]
     public async Task A_member_and_the_host_use_the_workbench_on_a_desktop_and_a_phone_in_light_and_dark()
