@@ -33,6 +33,7 @@ public sealed class LiveRunTests() : BrowserSession
         var other = await browser.NewPageAsync();
         await WorkbenchBrowser.QueueTinyRunAsync(other, "to be cancelled", "sensorium", epochs: 500);
         await other.Locator(".run-status[data-status=running]").WaitForAsync(new() { Timeout = Long });
+        await WorkbenchBrowser.InteractiveAsync(other);
         await other.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
         await other.Locator(".run-status[data-status=cancelled]").WaitForAsync(new() { Timeout = 30_000 });
         await other.ScreenshotAsync(new() { Path = Path.Combine(ArtifactsDirectory, "cancelled-run.png"), FullPage = true });

@@ -24,6 +24,7 @@ public sealed class NeuronsPageBrowserTests() : BrowserSession
         await page.Locator("a.run-neurons-link").ClickAsync();
         await page.WaitForURLAsync(url => url.EndsWith("/neurons", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
         await page.Locator(".insilico-empty").WaitForAsync();
+        await WorkbenchBrowser.InteractiveAsync(page);
         await WorkbenchBrowser.SetAsync(page, ".insilico-mei-count input", "2");
         await page.Locator("button.insilico-queue").ClickAsync();
         await page.Locator(".insilico-job[data-state=done]").WaitForAsync(new() { Timeout = Long });

@@ -106,6 +106,7 @@ public sealed class SubmissionFlowTests() : BrowserSession(new Dictionary<string
         await page.Locator(".run-status[data-status=succeeded]").WaitForAsync(new() { Timeout = Long });
         var button = page.Locator($"[data-testid=submit-{slug}]");
         await Assertions.Expect(button).ToBeEnabledAsync(new() { Timeout = 30_000 });
+        await WorkbenchBrowser.InteractiveAsync(page);
         await button.ClickAsync();
         var steps = page.Locator("[data-testid=submit-step]");
         await Assertions.Expect(steps).ToHaveCountAsync(2, new() { Timeout = 120_000 });
@@ -133,6 +134,7 @@ public sealed class SubmissionFlowTests() : BrowserSession(new Dictionary<string
     static async Task UploadAsync(IPage page, string track, string tier, string file)
     {
         if (!page.Url.EndsWith("/submissions")) await page.GotoAsync("/submissions");
+        await WorkbenchBrowser.InteractiveAsync(page);
         await page.Locator("[data-testid=upload-file]").WaitForAsync();
         await page.SelectOptionAsync("[data-testid=upload-track]", track);
         await page.SelectOptionAsync("[data-testid=upload-tier]", tier);

@@ -68,6 +68,12 @@ internal static class WorkbenchBrowser
         return page.Url;
     }
 
+    /// <summary>
+    /// Waits until the page's circuit is attached (the layout marks it): pages are prerendered, and a click, a
+    /// chosen file or a typed value before then is never seen by the server.
+    /// </summary>
+    public static Task InteractiveAsync(IPage page) => page.Locator(".workbench[data-interactive=true]").WaitForAsync();
+
     public static async Task SetAsync(IPage page, string selector, string value)
     {
         var input = page.Locator(selector);
