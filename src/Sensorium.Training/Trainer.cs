@@ -108,12 +108,12 @@ public static class Trainer
                 int epoch = stopping.Epoch;
                 cancel.ThrowIfCancellationRequested();
                 var epochClock = Stopwatch.StartNew();
-                double trainLoss, objective, epochSeconds;
+                double trainLoss, trainLossPerTrial, objective, epochSeconds;
                 Dictionary<string, double> validation;
                 try
                 {
-                    trainLoss = TrainEpoch(model, data, optimizer, poisson, ts, spec.Seed, epoch, batchesPerEpoch, progress, fault, cancel)
-                                / batchesPerEpoch;
+                    var (lossSum, perTrialSum) = TrainEpoch(model, data, optimizer, poisson, ts, spec.Seed, epoch, batchesPerEpoch, progress, fault, cancel);
+                    (trainLoss, trainLossPerTrial) = (lossSum / batchesPerEpoch, perTrialSum / batchesPerEpoch);
                     epochSeconds = epochClock.Elapsed.TotalSeconds; // training only, as the samples/s it reports
                     TrainingHealth.RequireFiniteState(model, epoch);
                     (validation, objective) = Inference.Validate(model, data, ts.EvalBatchSize);
@@ -157,7 +157,7 @@ public static class Trainer
                 progress?.Report(new EpochCompleted(epoch, trainLoss, validation, objective, lr.LearningRate, epochSeconds,
                     mice.Sum(m => m.Train.Length) / Math.Max(1e-9, epochSeconds), verdict == EarlyStoppingVerdict.Improved,
                     stopping.BestObjective, stopping.BestEpoch, stopping.Round,
-                    epochSeconds * Math.Min(remaining, (ts.LrDecaySteps - stopping.Round) * (ts.Patience + 1))));
+                    epochSeconds * Math.Min(remaining, (ts.LrDecaySteps - stopping.Round) * (ts.Patience + 1)), trainLossPerTrial));
                 progress?.Report(new CheckpointSaved(epoch, Checkpoint.Save(runDir, spec, model, best, optimizer,
                     new TrainingState(stopping.Snapshot(), lr.Snapshot(), secondsBefore + clock.Elapsed.TotalSeconds, bestValidation, recoveries))));
             }
@@ -182,11 +182,12 @@ public static class Trainer
     }
 
     /// <summary>
-    /// One pass of the mice cycler; returns the sum of the per-batch objectives. Before each optimizer step the step's
+    /// One pass of the mice cycler; returns the sum of the per-batch objectives and the sum of the per-batch losses per
+    /// trial (<see cref="BatchProgress.LossPerTrial"/>). Before each optimizer step the step's
     /// loss and gradients are checked (<see cref="TrainingHealth.RequireFiniteStep"/>): a non-finite one throws
     /// before the step is applied.
     /// </summary>
-    private static double TrainEpoch(FiringRateEncoder model, List<DeviceData> data, OptimizerHelper optimizer,
+    private static (double Loss, double LossPerTrial) TrainEpoch(FiringRateEncoder model, List<DeviceData> data, OptimizerHelper optimizer,
         PoissonLoss poisson, TrainerSpec ts, int seed, int epoch, int batchesPerEpoch, IProgress<TrainingEvent>? progress,
         (int Epoch, int Batch)? fault, CancellationToken cancel)
     {
@@ -205,6 +206,8 @@ public static class Trainer
         using var epochIndex = tensor(steps.SelectMany(s => s.Trials).Select(i => (long)i).ToArray(), device: device);
         using var lossTotal = zeros(1, ScalarType.Float64, device);
         using var stepLoss = zeros(1, ScalarType.Float64, device);
+        using var perTrialTotal = zeros(1, ScalarType.Float64, device);
+        using var stepPerTrial = zeros(1, ScalarType.Float64, device);
         long offset = 0;
         optimizer.zero_grad();
         for (int b = 0; b < steps.Count; b++)
@@ -218,7 +221,13 @@ public static class Trainer
             var loss = Objective(model, d, index, trials.Length, poisson, ts.ScaleLoss, ts.DetachCore);
             if (fault == (epoch, b + 1)) loss = loss * double.NaN; // a test's injected fault (see ReadFaultInjection)
             loss.backward();
-            using (no_grad()) stepLoss.add_(loss.detach().to(ScalarType.Float64)); // = Σ (double)(float)loss
+            // The objective of one trial: ÷ (trials × the loss scale √(trials of the mouse / batch size)).
+            double perTrialDivisor = trials.Length * (ts.ScaleLoss ? Math.Sqrt((double)d.Mouse.TrialCount / trials.Length) : 1.0);
+            using (no_grad())
+            {
+                stepLoss.add_(loss.detach().to(ScalarType.Float64)); // = Σ (double)(float)loss
+                stepPerTrial.add_(loss.detach().to(ScalarType.Float64) / perTrialDivisor);
+            }
             samples += trials.Length;
             bool endOfStep = (b + 1) % stepEvery == 0 || b == steps.Count - 1;
             if (!endOfStep) continue;
@@ -229,16 +238,18 @@ public static class Trainer
             {
                 lossTotal.add_(stepLoss);
                 stepLoss.zero_();
+                perTrialTotal.add_(stepPerTrial);
+                stepPerTrial.zero_();
             }
             if (progress is not null)
             {
                 double value = loss.item<float>();
                 double rate = samples / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
                 double eta = (steps.Count - b - 1) * clock.Elapsed.TotalSeconds / (b + 1);
-                progress.Report(new BatchProgress(epoch, b + 1, batchesPerEpoch, d.Mouse.DataKey, value, rate, eta));
+                progress.Report(new BatchProgress(epoch, b + 1, batchesPerEpoch, d.Mouse.DataKey, value, rate, eta, value / perTrialDivisor));
             }
         }
-        return lossTotal.item<double>();
+        return (lossTotal.item<double>(), perTrialTotal.item<double>());
     }
 
     /// <summary>

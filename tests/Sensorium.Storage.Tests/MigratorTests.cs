@@ -8,7 +8,7 @@ public sealed class MigratorTests
     public void Scripts_are_embedded_and_numbered_in_order()
     {
         var scripts = Migrator.Scripts();
-        Assert.Equal(["0001_Accounts", "0002_Datasets", "0003_Runs", "0004_Submissions", "0005_TrainingHealth", "0006_RunPriority"], scripts.Select(s => s.Name));
+        Assert.Equal(["0001_Accounts", "0002_Datasets", "0003_Runs", "0004_Submissions", "0005_TrainingHealth", "0006_RunPriority", "0007_RunNotesTagsAndLossPerTrial"], scripts.Select(s => s.Name));
         Assert.Equal(Enumerable.Range(1, scripts.Count), scripts.Select(s => s.Version));
     }
 

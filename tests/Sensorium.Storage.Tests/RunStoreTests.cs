@@ -133,4 +133,39 @@ public sealed class RunStoreTests : IDisposable
         Assert.Equal(10, thinned.Count);
         Assert.Equal((1, 0, 1.0), (thinned[0].Epoch, thinned[0].Batch, thinned[0].Loss));
     }
+
+    [Fact]
+    public async Task Notes_and_tags_are_stored_replaced_and_listed_with_the_run()
+    {
+        var run = await runs.CreateAsync(await NewRunAsync());
+        Assert.Equal(("", 0), (run.Notes, run.TagList.Count));
+
+        var changed = await runs.SetNotesAndTagsAsync(run.Id, "lr 5e-3 looked better\nsecond line", ["baseline", "lr-sweep"]);
+        Assert.Equal("lr 5e-3 looked better\nsecond line", changed!.Notes);
+        Assert.Equal(["baseline", "lr-sweep"], changed.TagList);
+        var listed = Assert.Single(await runs.ListForTeamAsync(run.TeamId));
+        Assert.Equal(["baseline", "lr-sweep"], listed.TagList);
+
+        var cleared = await runs.SetNotesAndTagsAsync(run.Id, "", []);
+        Assert.Equal(("", 0), (cleared!.Notes, cleared.TagList.Count));
+        Assert.Null(await runs.SetNotesAndTagsAsync(run.Id + 100, "x", []));
+        await Assert.ThrowsAsync<ArgumentException>(() => runs.SetNotesAndTagsAsync(run.Id, "", ["a,b"]));
+    }
+
+    [Fact]
+    public async Task The_loss_per_trial_is_stored_beside_the_batch_objective_and_absent_reads_as_NaN()
+    {
+        var run = await runs.CreateAsync(await NewRunAsync());
+        var metrics = new RunMetricStore(temp.Database, temp.Time);
+        await metrics.AddBatchesAsync(run.Id, [
+            new RunBatch { Epoch = 1, Batch = 0, Loss = 300_000, LossPerTrial = 830.5 },
+            new RunBatch { Epoch = 1, Batch = 1, Loss = 290_000 }, // a worker that did not report it
+        ]);
+        await metrics.AddEpochAsync(new RunEpoch { RunId = run.Id, Epoch = 1, TrainLoss = 295_000, TrainLossPerTrial = 820.25, LearningRate = 0.005, EpochSeconds = 3 });
+
+        var batches = await metrics.ListBatchesAsync(run.Id);
+        Assert.Equal(830.5, batches[0].LossPerTrial);
+        Assert.True(double.IsNaN(batches[1].LossPerTrial));
+        Assert.Equal(820.25, Assert.Single(await metrics.ListEpochsAsync(run.Id)).TrainLossPerTrial);
+    }
 }

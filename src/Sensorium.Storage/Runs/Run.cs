@@ -25,6 +25,13 @@ public sealed record Run
     public int? Pid { get; init; }
     /// <summary>Set by the host on a queued run: higher starts sooner within the fair order (default 0).</summary>
     public int Priority { get; init; }
+    /// <summary>The team's notes on the run (free text; '' for none).</summary>
+    public string Notes { get; init; } = "";
+    /// <summary>The run's tags joined by ',' ('' for none); see <see cref="TagList"/>.</summary>
+    public string Tags { get; init; } = "";
+
+    /// <summary>The tags in the order they were given.</summary>
+    public IReadOnlyList<string> TagList => Tags.Split(',', StringSplitOptions.RemoveEmptyEntries);
 }
 
 /// <summary>What a caller provides to queue a run.</summary>

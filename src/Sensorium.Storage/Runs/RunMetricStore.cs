@@ -16,13 +16,14 @@ public sealed class RunMetricStore(Database database, TimeProvider time)
         await using var connection = database.Open();
         await connection.ExecuteAsync("""
             INSERT OR REPLACE INTO run_epochs
-                (run_id, epoch, train_loss, validation_correlation, per_mouse_correlation_json,
+                (run_id, epoch, train_loss, train_loss_per_trial, validation_correlation, per_mouse_correlation_json,
                  learning_rate, epoch_seconds, recorded_at)
-            VALUES (@RunId, @Epoch, @TrainLoss, @ValidationCorrelation, @PerMouseCorrelationJson,
+            VALUES (@RunId, @Epoch, @TrainLoss, @TrainLossPerTrial, @ValidationCorrelation, @PerMouseCorrelationJson,
                     @LearningRate, @EpochSeconds, @RecordedAt)
             """, new
         {
-            epoch.RunId, epoch.Epoch, TrainLoss = Finite(epoch.TrainLoss), ValidationCorrelation = Finite(epoch.ValidationCorrelation),
+            epoch.RunId, epoch.Epoch, TrainLoss = Finite(epoch.TrainLoss), TrainLossPerTrial = Finite(epoch.TrainLossPerTrial),
+            ValidationCorrelation = Finite(epoch.ValidationCorrelation),
             epoch.PerMouseCorrelationJson, LearningRate = Finite(epoch.LearningRate), EpochSeconds = Finite(epoch.EpochSeconds),
             epoch.RecordedAt,
         });
@@ -35,7 +36,7 @@ public sealed class RunMetricStore(Database database, TimeProvider time)
         return (await connection.QueryAsync<EpochRow>(
             "SELECT * FROM run_epochs WHERE run_id = @runId ORDER BY epoch", new { runId })).Select(r => new RunEpoch
         {
-            RunId = r.RunId, Epoch = r.Epoch, TrainLoss = r.TrainLoss ?? double.NaN,
+            RunId = r.RunId, Epoch = r.Epoch, TrainLoss = r.TrainLoss ?? double.NaN, TrainLossPerTrial = r.TrainLossPerTrial ?? double.NaN,
             ValidationCorrelation = r.ValidationCorrelation, PerMouseCorrelationJson = r.PerMouseCorrelationJson,
             LearningRate = r.LearningRate ?? double.NaN, EpochSeconds = r.EpochSeconds ?? double.NaN, RecordedAt = r.RecordedAt,
         }).ToList();
@@ -47,8 +48,9 @@ public sealed class RunMetricStore(Database database, TimeProvider time)
         await using var connection = database.Open();
         await using var transaction = connection.BeginTransaction();
         await connection.ExecuteAsync("""
-            INSERT OR REPLACE INTO run_batches (run_id, epoch, batch, loss) VALUES (@runId, @Epoch, @Batch, @Loss)
-            """, batches.Select(b => new { runId, b.Epoch, b.Batch, Loss = Finite(b.Loss) }), transaction);
+            INSERT OR REPLACE INTO run_batches (run_id, epoch, batch, loss, loss_per_trial)
+            VALUES (@runId, @Epoch, @Batch, @Loss, @LossPerTrial)
+            """, batches.Select(b => new { runId, b.Epoch, b.Batch, Loss = Finite(b.Loss), LossPerTrial = Finite(b.LossPerTrial) }), transaction);
         await transaction.CommitAsync();
     }
 
@@ -62,13 +64,16 @@ public sealed class RunMetricStore(Database database, TimeProvider time)
         var count = await connection.ExecuteScalarAsync<int>(
             "SELECT COUNT(*) FROM run_batches WHERE run_id = @runId", new { runId });
         var step = Math.Max(1, (count + maxPoints - 1) / maxPoints);
-        return (await connection.QueryAsync<(int Epoch, int Batch, double? Loss)>("""
-            SELECT epoch, batch, loss FROM (
-                SELECT epoch, batch, loss, ROW_NUMBER() OVER (ORDER BY epoch, batch) - 1 AS n
+        return (await connection.QueryAsync<(int Epoch, int Batch, double? Loss, double? LossPerTrial)>("""
+            SELECT epoch, batch, loss, loss_per_trial FROM (
+                SELECT epoch, batch, loss, loss_per_trial, ROW_NUMBER() OVER (ORDER BY epoch, batch) - 1 AS n
                 FROM run_batches WHERE run_id = @runId)
             WHERE n % @step = 0
             ORDER BY epoch, batch
-            """, new { runId, step })).Select(r => new RunBatch { Epoch = r.Epoch, Batch = r.Batch, Loss = r.Loss ?? double.NaN }).ToList();
+            """, new { runId, step })).Select(r => new RunBatch
+            {
+                Epoch = r.Epoch, Batch = r.Batch, Loss = r.Loss ?? double.NaN, LossPerTrial = r.LossPerTrial ?? double.NaN,
+            }).ToList();
     }
 
     /// <summary>Records what the training-health guard met (a marker on the run's curves).</summary>
@@ -101,6 +106,7 @@ public sealed class RunMetricStore(Database database, TimeProvider time)
         public long RunId { get; init; }
         public int Epoch { get; init; }
         public double? TrainLoss { get; init; }
+        public double? TrainLossPerTrial { get; init; }
         public double? ValidationCorrelation { get; init; }
         public string? PerMouseCorrelationJson { get; init; }
         public double? LearningRate { get; init; }

@@ -9,6 +9,8 @@ public sealed record RunEpoch
     public long RunId { get; init; }
     public int Epoch { get; init; }
     public double TrainLoss { get; init; }
+    /// <summary>The epoch's mean loss per trial (see <see cref="RunBatch.LossPerTrial"/>); NaN when not reported.</summary>
+    public double TrainLossPerTrial { get; init; } = double.NaN;
     public double? ValidationCorrelation { get; init; }
     public string? PerMouseCorrelationJson { get; init; }
     public double LearningRate { get; init; }
@@ -22,6 +24,9 @@ public sealed record RunBatch
     public int Epoch { get; init; }
     public int Batch { get; init; }
     public double Loss { get; init; }
+    /// <summary>The objective ÷ (trials in the batch × the loss scale): the loss of one trial summed over the mouse's
+    /// neurons. NaN when the worker did not report it (runs recorded before it did).</summary>
+    public double LossPerTrial { get; init; } = double.NaN;
 }
 
 /// <summary>

@@ -61,6 +61,20 @@ public sealed class RunStore(Database database, TimeProvider time)
             "UPDATE runs SET priority = @priority WHERE id = @id AND status = 'queued'", new { id, priority }) == 1;
     }
 
+    /// <summary>
+    /// Replaces a run's notes and tags (validated by the caller; tags may not contain ','). Returns the run, or null
+    /// when it does not exist.
+    /// </summary>
+    public async Task<Run?> SetNotesAndTagsAsync(long id, string notes, IReadOnlyList<string> tags)
+    {
+        if (tags.Any(t => t.Contains(',') || t.Length == 0))
+            throw new ArgumentException("A tag is empty or contains ','.", nameof(tags));
+        await using var connection = database.Open();
+        return await connection.QuerySingleOrDefaultAsync<Run>(
+            "UPDATE runs SET notes = @notes, tags = @tags WHERE id = @id RETURNING *",
+            new { id, notes, tags = string.Join(',', tags) });
+    }
+
     public async Task<int> CountQueuedForTeamAsync(long teamId)
     {
         await using var connection = database.Open();

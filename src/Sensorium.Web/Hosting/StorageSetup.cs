@@ -26,9 +26,13 @@ public static class StorageSetup
         // Keys that protect sign-in cookies and anti-forgery tokens live with the rest of the state, so cookies
         // survive restarts and nothing is written outside DataDirectory.
         services.AddDataProtection().SetApplicationName("Sensorium.Workbench");
+        // Unencrypted at rest by choice (KeyRingAtRest says why); the start-up log says where and what protects it.
         services.AddOptions<KeyManagementOptions>().Configure<IOptions<WorkbenchOptions>, ILoggerFactory>((keys, workbench, logs) =>
+        {
             keys.XmlRepository = new FileSystemXmlRepository(
-                new DirectoryInfo(Path.Combine(workbench.Value.DataDirectory, "keys")), logs));
+                new DirectoryInfo(Path.Combine(workbench.Value.DataDirectory, "keys")), logs);
+            keys.XmlEncryptor = new KeyRingAtRest();
+        });
         return services;
     }
 }

@@ -26,6 +26,8 @@ public static class WorkbenchStartup
         logger.LogInformation("Data directory {DataDirectory}; applied migrations: {Migrations}.",
             options.DataDirectory, applied.Count == 0 ? "none" : string.Join(", ", applied));
 
+        logger.LogInformation("{KeyRing}", KeyRingAtRest.Describe(Path.Combine(options.DataDirectory, "keys")));
+
         await SeedFirstAccountsAsync(app.Services, options);
 
         var recovery = app.Services.GetService<RunRecovery>();

@@ -96,6 +96,13 @@ public sealed class ChartScale
         return from + (v - Min) / (Max - Min) * (to - from);
     }
 
+    /// <summary>The data value at a pixel (inverse of <see cref="Map"/>).</summary>
+    public double Invert(double pixel)
+    {
+        double v = Min + (pixel - from) / (to - from) * (Max - Min);
+        return Log ? Math.Pow(10, v) : v;
+    }
+
     public IReadOnlyList<(double Pixel, string Label)> Ticks(int target = 5)
     {
         var ticks = new List<(double, string)>();
@@ -179,6 +186,9 @@ public sealed class ChartScale
 public static class Svg
 {
     public static string N(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
+
+    /// <summary>Invariant, up to three decimals (data values in attributes, e.g. a zoomed range).</summary>
+    public static string N3(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 
     /// <summary>The colours of the lines, in order (colour-blind friendly, Okabe–Ito then Tableau).</summary>
     public static readonly IReadOnlyList<string> Palette =

@@ -7,16 +7,19 @@ namespace Sensorium.Web.Features.Runs;
 /// <summary>POST /api/runs: queue a run. <see cref="Spec"/> is the whole run spec as a JSON object.</summary>
 public sealed record RunRequest(string? Name, JsonElement? Spec, string? Device);
 
+/// <summary>PATCH /api/runs/{id}: new notes and/or tags (a field left out keeps what the run has).</summary>
+public sealed record RunLabelsRequest(string? Notes, string?[]? Tags);
+
 /// <summary>A run as the API shows it to its team. <see cref="Spec"/> only on single-run reads.</summary>
 public sealed record RunResponse(
     long Id, string Name, RunStatus Status, string? RequestedDevice, string? Device,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    double Progress, double? BestScore, string? Error,
+    double Progress, double? BestScore, string? Error, string Notes, IReadOnlyList<string> Tags,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? Spec)
 {
     public static RunResponse From(Run run, bool withSpec = false) => new(
         run.Id, run.Name, run.Status, run.RequestedDevice, run.Device, run.CreatedAt, run.StartedAt, run.FinishedAt,
-        run.Progress, run.BestScore, run.Error, withSpec ? ParseSpec(run.SpecJson) : null);
+        run.Progress, run.BestScore, run.Error, run.Notes, run.TagList, withSpec ? ParseSpec(run.SpecJson) : null);
 
     static JsonElement ParseSpec(string json)
     {

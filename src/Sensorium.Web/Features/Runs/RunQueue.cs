@@ -44,6 +44,20 @@ public sealed class RunQueue(
         return SubmitResult.Queued(run);
     }
 
+    /// <summary>
+    /// Replaces the notes and tags of a team's run (any status). Null <paramref name="notes"/> or
+    /// <paramref name="tags"/> keep what the run has. Errors by field when they are not valid (<see cref="RunLabels"/>).
+    /// </summary>
+    public async Task<(RunChangeOutcome Outcome, Run? Run, IDictionary<string, string[]> Errors)> SetNotesAndTagsAsync(
+        long teamId, long runId, string? notes, IEnumerable<string?>? tags)
+    {
+        if (await GetAsync(teamId, runId) is not { } run) return (RunChangeOutcome.NotFound, null, new Dictionary<string, string[]>());
+        var (cleanNotes, cleanTags, errors) = RunLabels.Validate(notes ?? run.Notes, tags ?? run.TagList);
+        if (errors.Count > 0) return (RunChangeOutcome.NotAllowed, run, errors);
+        var changed = await runs.SetNotesAndTagsAsync(runId, cleanNotes, cleanTags);
+        return changed is null ? (RunChangeOutcome.NotFound, null, errors) : (RunChangeOutcome.Done, changed, errors);
+    }
+
     /// <summary>Cancels a queued, running or interrupted run; a running one has its worker stopped first.</summary>
     public async Task<RunChangeResult> CancelAsync(long teamId, long runId, string cancelledBy)
     {

@@ -26,6 +26,9 @@ public static class RunsApi
         group.MapGet("/{id:long}", GetAsync);
         group.MapPost("/", SubmitAsync)
             .WithBodyLimit(context => context.RequestServices.GetRequiredService<IOptions<WorkbenchOptions>>().Value.MaxSpecBytes + RequestOverhead);
+        group.MapPatch("/{id:long}", SetLabelsAsync).WithBodyLimit(_ => LabelsBodyLimit);
+        group.MapGet("/{id:long}/artifacts", ListArtifactsAsync);
+        group.MapGet("/{id:long}/artifacts/download", DownloadArtifactAsync);
         group.MapPost("/{id:long}/cancel", CancelAsync);
         group.MapPost("/{id:long}/resume", ResumeAsync);
         return app;
@@ -76,6 +79,61 @@ public static class RunsApi
     {
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         return cut > 0 ? message[..cut] : message;
+    }
+
+    /// <summary>Notes of the longest kind, every tag, JSON escapes: well under this.</summary>
+    const long LabelsBodyLimit = 64 * 1024;
+
+    /// <summary>PATCH /api/runs/{id} {"notes": "…", "tags": ["…"]}: either or both; 400 naming the field when invalid.</summary>
+    static async Task<Results<Ok<RunResponse>, NotFound, ValidationProblem>> SetLabelsAsync(
+        long id, HttpRequest http, ClaimsPrincipal user, RunQueue queue, CancellationToken cancel)
+    {
+        if (!http.HasJsonContentType())
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["Send JSON (Content-Type: application/json): {\"notes\": \"…\", \"tags\": [\"…\"]}."] });
+        RunLabelsRequest? request;
+        try
+        {
+            var options = http.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+            request = await JsonSerializer.DeserializeAsync<RunLabelsRequest>(http.Body, options, cancel);
+        }
+        catch (JsonException e)
+        {
+            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [field] = [$"'{field}' is not valid: notes is a string, tags an array of strings. {FirstSentence(e.Message)}"],
+            });
+        }
+        if (request is null || (request.Notes is null && request.Tags is null))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["Give notes (a string), tags (an array of strings) or both."] });
+        var (outcome, run, errors) = await queue.SetNotesAndTagsAsync(user.GetRequiredTeamId(), id, request.Notes, request.Tags);
+        return outcome switch
+        {
+            RunChangeOutcome.Done => TypedResults.Ok(RunResponse.From(run!)),
+            RunChangeOutcome.NotFound => TypedResults.NotFound(),
+            _ => TypedResults.ValidationProblem(errors),
+        };
+    }
+
+    static async Task<Results<Ok<Artifacts.ArtifactFile[]>, NotFound>> ListArtifactsAsync(
+        long id, ClaimsPrincipal user, RunQueue queue, Artifacts.RunArtifacts artifacts) =>
+        await queue.GetAsync(user.GetRequiredTeamId(), id) is null
+            ? TypedResults.NotFound()
+            : TypedResults.Ok(artifacts.List(id).ToArray());
+
+    /// <summary>
+    /// One file of the run's directory, streamed (ranges allowed), for the run's team only. The path is relative to
+    /// the run's directory; "..", absolute paths and links are refused (400) before anything is opened.
+    /// </summary>
+    static async Task<Results<PhysicalFileHttpResult, NotFound, ValidationProblem>> DownloadArtifactAsync(
+        long id, string? path, ClaimsPrincipal user, RunQueue queue, Artifacts.RunArtifacts artifacts)
+    {
+        if (await queue.GetAsync(user.GetRequiredTeamId(), id) is null) return TypedResults.NotFound();
+        var found = artifacts.Resolve(id, path);
+        if (found.Error is { } error) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["path"] = [error] });
+        if (found.File is not { } file) return TypedResults.NotFound();
+        return TypedResults.PhysicalFile(file.FullName, Artifacts.RunArtifacts.ContentTypeOf(file.Name),
+            fileDownloadName: file.Name, lastModified: file.LastWriteTimeUtc, enableRangeProcessing: true);
     }
 
     static async Task<Results<Ok<RunResponse>, NotFound, ProblemHttpResult>> CancelAsync(

@@ -17,6 +17,7 @@ public static class RunsSetup
         services.AddSingleton<RunProgressRecorder>();
         services.AddSingleton<RunSubmissionValidator>();
         services.AddSingleton<RunQueue>();
+        services.AddSingleton<Artifacts.RunArtifacts>(); // the files of a run's directory, for its team
         services.AddSingleton<Queue.DeviceMonitor>(); // the host's queue view: CPU, memory, GPUs
         services.AddSingleton<RunDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<RunDispatcher>());

@@ -21,7 +21,11 @@ public sealed record RunStatusChanged(
 /// <see cref="Progress"/> is the fraction of the whole training, 0..1.
 /// </summary>
 public sealed record BatchProgress(
-    long RunId, long TeamId, int Epoch, int Batch, int BatchesPerEpoch, double Loss, double Progress) : ITrainingEvent;
+    long RunId, long TeamId, int Epoch, int Batch, int BatchesPerEpoch, double Loss, double Progress) : ITrainingEvent
+{
+    /// <summary><see cref="Loss"/> ÷ (trials in the batch × the loss scale): one trial's loss summed over the neurons.</summary>
+    public double? LossPerTrial { get; init; }
+}
 
 /// <summary>
 /// The training-health guard met non-finite numbers at <see cref="Epoch"/> (and <see cref="Batch"/>, from 1): the
@@ -38,4 +42,8 @@ public sealed record TrainingIncident(
 public sealed record EpochCompleted(
     long RunId, long TeamId, int Epoch, double TrainLoss, double? ValidationCorrelation,
     IReadOnlyDictionary<string, double> PerMouseCorrelation, double LearningRate, double EpochSeconds,
-    double? BestScore, double? EtaSeconds = null) : ITrainingEvent;
+    double? BestScore, double? EtaSeconds = null) : ITrainingEvent
+{
+    /// <summary>The epoch's mean loss per trial (see <see cref="BatchProgress.LossPerTrial"/>).</summary>
+    public double? TrainLossPerTrial { get; init; }
+}

@@ -6,16 +6,17 @@ using Sensorium.Web.Features.Training;
 namespace Sensorium.Web.Features.Runs.Charts;
 
 /// <summary>One validated epoch, as the curves need it. Epochs count from 1.</summary>
+/// <param name="TrainLossPerTrial">The epoch's mean loss per trial; NaN when the worker did not report it.</param>
 public sealed record EpochPoint(
     int Epoch, double TrainLoss, double? ValidationCorrelation, IReadOnlyDictionary<string, double> PerMouse,
-    double LearningRate, double EpochSeconds)
+    double LearningRate, double EpochSeconds, double TrainLossPerTrial = double.NaN)
 {
     public static EpochPoint From(RunEpoch e) => new(e.Epoch, e.TrainLoss, e.ValidationCorrelation,
         e.PerMouseCorrelationJson is null ? new Dictionary<string, double>() : JsonSerializer.Deserialize<Dictionary<string, double>>(e.PerMouseCorrelationJson, Scheduling.RunProgressRecorder.NonFiniteJson)!,
-        e.LearningRate, e.EpochSeconds);
+        e.LearningRate, e.EpochSeconds, e.TrainLossPerTrial);
 
     public static EpochPoint From(EpochCompleted e) =>
-        new(e.Epoch, e.TrainLoss, e.ValidationCorrelation, e.PerMouseCorrelation, e.LearningRate, e.EpochSeconds);
+        new(e.Epoch, e.TrainLoss, e.ValidationCorrelation, e.PerMouseCorrelation, e.LearningRate, e.EpochSeconds, e.TrainLossPerTrial ?? double.NaN);
 }
 
 /// <summary>
@@ -27,7 +28,7 @@ public sealed class RunHistory
 {
     public const int MaxBatchPoints = 4000;
 
-    readonly List<(int Epoch, int Batch, double Loss)> batches = [];
+    readonly List<(int Epoch, int Batch, double Loss, double PerTrial)> batches = [];
     readonly Dictionary<int, int> batchesPerEpoch = [];
     readonly SortedDictionary<int, EpochPoint> epochs = [];
     readonly List<RunIncident> incidents = [];
@@ -39,7 +40,7 @@ public sealed class RunHistory
         foreach (var e in epochs) history.epochs[e.Epoch] = EpochPoint.From(e);
         foreach (var b in batches)
         {
-            history.batches.Add((b.Epoch, b.Batch, b.Loss));
+            history.batches.Add((b.Epoch, b.Batch, b.Loss, b.LossPerTrial));
             history.batchesPerEpoch[b.Epoch] = Math.Max(history.batchesPerEpoch.GetValueOrDefault(b.Epoch), b.Batch + 1);
         }
         return history;
@@ -61,7 +62,7 @@ public sealed class RunHistory
         batchesPerEpoch[progress.Epoch] = Math.Max(progress.BatchesPerEpoch, batchesPerEpoch.GetValueOrDefault(progress.Epoch));
         if (batches.Count > 0 && (batches[^1].Epoch, batches[^1].Batch).CompareTo((progress.Epoch, progress.Batch)) >= 0)
             batches.RemoveAll(b => (b.Epoch, b.Batch).CompareTo((progress.Epoch, progress.Batch)) >= 0); // a resumed run repeats
-        batches.Add((progress.Epoch, progress.Batch, progress.Loss));
+        batches.Add((progress.Epoch, progress.Batch, progress.Loss, progress.LossPerTrial ?? double.NaN));
         if (batches.Count > MaxBatchPoints)
         {
             var last = batches[^1];
@@ -89,9 +90,28 @@ public sealed class RunHistory
         i.Batch is { } b ? i.Epoch - 1 + (double)b / Math.Max(b, batchesPerEpoch.GetValueOrDefault(i.Epoch, b)) : i.Epoch,
         (i.Recovered ? "recovered: " : "diverged: ") + i.What, i.Recovered ? "#ef6c00" : "#b71c1c")).ToList();
 
-    /// <summary>Batch losses against training time in epochs: batch b of epoch e (from 1) of B lies at e − 1 + (b + 1)/B.</summary>
-    public IReadOnlyList<ChartPoint> BatchLoss() =>
-        batches.Select(b => new ChartPoint(b.Epoch - 1 + (b.Batch + 1.0) / Math.Max(1, batchesPerEpoch.GetValueOrDefault(b.Epoch, b.Batch + 1)), b.Loss)).ToList();
+    /// <summary>
+    /// Whether the worker reported the loss per trial (workers before it did report only the batch objective, a sum
+    /// over the batch's trials and neurons scaled by √(trials / batch size)).
+    /// </summary>
+    public bool HasLossPerTrial => batches.Any(b => double.IsFinite(b.PerTrial)) || epochs.Values.Any(e => double.IsFinite(e.TrainLossPerTrial));
+
+    /// <summary>
+    /// Batch losses against training time in epochs: batch b of epoch e (from 1) of B lies at e − 1 + (b + 1)/B.
+    /// <paramref name="perTrial"/>: the loss per trial (NaN where not reported) instead of the batch objective.
+    /// </summary>
+    public IReadOnlyList<ChartPoint> BatchLoss(bool perTrial = false) =>
+        batches.Select(b => new ChartPoint(b.Epoch - 1 + (b.Batch + 1.0) / Math.Max(1, batchesPerEpoch.GetValueOrDefault(b.Epoch, b.Batch + 1)),
+            perTrial ? b.PerTrial : b.Loss)).ToList();
+
+    /// <summary>The epochs' mean training loss: per trial when the worker reported it, else the batch objective.</summary>
+    public IReadOnlyList<ChartPoint> EpochLoss(bool perTrial) =>
+        EpochSeries(e => perTrial ? (double.IsFinite(e.TrainLossPerTrial) ? e.TrainLossPerTrial : null) : e.TrainLoss);
+
+    /// <summary>The loss axis' title for <see cref="BatchLoss"/>/<see cref="EpochLoss"/>.</summary>
+    public static string LossLabel(bool perTrial) => perTrial
+        ? "loss per trial (Poisson, Σ over neurons)"
+        : "loss per batch (√(T/B)·Σ trials × neurons)";
 
     public IReadOnlyList<ChartPoint> EpochSeries(Func<EpochPoint, double?> value) =>
         epochs.Values.Where(e => value(e) is not null).Select(e => new ChartPoint(e.Epoch, value(e)!.Value)).ToList();

@@ -11,7 +11,11 @@ namespace Sensorium.Web.Features.Runs.Scheduling;
 /// <param name="EtaSeconds">The worker's upper bound on the time left, when it gives one.</param>
 public sealed record EpochReport(
     int Epoch, double TrainLoss, double? ValidationCorrelation, IReadOnlyDictionary<string, double> PerMouseCorrelation,
-    double LearningRate, double EpochSeconds, double Progress, double? EtaSeconds = null);
+    double LearningRate, double EpochSeconds, double Progress, double? EtaSeconds = null)
+{
+    /// <summary>The epoch's mean loss per trial, when the worker reports it.</summary>
+    public double? TrainLossPerTrial { get; init; }
+}
 
 /// <summary>
 /// Where a launcher puts what its worker reports: stores it and publishes the live events. Batch losses are buffered
@@ -26,7 +30,8 @@ public sealed class RunProgressRecorder(
 
     readonly ConcurrentDictionary<long, RunState> states = new();
 
-    public async Task BatchAsync(long runId, int epoch, int batch, int batchesPerEpoch, double loss, double progress)
+    /// <param name="lossPerTrial">The batch objective ÷ (trials × loss scale), when the worker reports it.</param>
+    public async Task BatchAsync(long runId, int epoch, int batch, int batchesPerEpoch, double loss, double progress, double? lossPerTrial = null)
     {
         var state = await StateAsync(runId);
         var now = time.GetUtcNow();
@@ -35,7 +40,7 @@ public sealed class RunProgressRecorder(
         bool publish;
         lock (state)
         {
-            state.Pending.Add(new RunBatch { Epoch = epoch, Batch = batch, Loss = loss });
+            state.Pending.Add(new RunBatch { Epoch = epoch, Batch = batch, Loss = loss, LossPerTrial = lossPerTrial ?? double.NaN });
             if (lastOfEpoch || now - state.LastStored >= StoreInterval)
             {
                 toStore = [.. state.Pending];
@@ -51,7 +56,7 @@ public sealed class RunProgressRecorder(
             await runs.SetProgressAsync(runId, progress);
         }
         if (publish)
-            await notifications.PublishAsync(new BatchProgress(runId, state.TeamId, epoch, batch, batchesPerEpoch, loss, progress));
+            await notifications.PublishAsync(new BatchProgress(runId, state.TeamId, epoch, batch, batchesPerEpoch, loss, progress) { LossPerTrial = lossPerTrial });
     }
 
     public async Task EpochAsync(long runId, EpochReport report)
@@ -60,7 +65,7 @@ public sealed class RunProgressRecorder(
         await FlushAsync(runId, state);
         await metrics.AddEpochAsync(new RunEpoch
         {
-            RunId = runId, Epoch = report.Epoch, TrainLoss = report.TrainLoss,
+            RunId = runId, Epoch = report.Epoch, TrainLoss = report.TrainLoss, TrainLossPerTrial = report.TrainLossPerTrial ?? double.NaN,
             ValidationCorrelation = report.ValidationCorrelation,
             PerMouseCorrelationJson = JsonSerializer.Serialize(report.PerMouseCorrelation, NonFiniteJson),
             LearningRate = report.LearningRate, EpochSeconds = report.EpochSeconds,
@@ -75,7 +80,7 @@ public sealed class RunProgressRecorder(
         await runs.SetProgressAsync(runId, report.Progress, best);
         await notifications.PublishAsync(new EpochCompleted(
             runId, state.TeamId, report.Epoch, report.TrainLoss, report.ValidationCorrelation, report.PerMouseCorrelation,
-            report.LearningRate, report.EpochSeconds, best, report.EtaSeconds));
+            report.LearningRate, report.EpochSeconds, best, report.EtaSeconds) { TrainLossPerTrial = report.TrainLossPerTrial });
     }
 
     /// <summary>The training-health guard met non-finite numbers: stored as a marker of the run and published live.</summary>

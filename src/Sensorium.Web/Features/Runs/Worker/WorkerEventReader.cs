@@ -40,7 +40,7 @@ public sealed class WorkerEventReader(long runId, int maxEpochs, RunProgressReco
             case WorkerBatch b:
                 // The worker counts batches from 1; the recorder from 0 (its last batch is batchesPerEpoch − 1).
                 var done = b.Epoch - 1 + (double)b.Batch / Math.Max(1, b.BatchesPerEpoch);
-                await recorder.BatchAsync(runId, b.Epoch, b.Batch - 1, b.BatchesPerEpoch, b.Loss, Fraction(done));
+                await recorder.BatchAsync(runId, b.Epoch, b.Batch - 1, b.BatchesPerEpoch, b.Loss, Fraction(done), b.LossPerTrial);
                 break;
             case WorkerEpoch c:
                 LastEpochReadAt = DateTimeOffset.UtcNow;
@@ -48,7 +48,7 @@ public sealed class WorkerEventReader(long runId, int maxEpochs, RunProgressReco
                 logger.LogDebug("Run {RunId} epoch {Epoch} read at {At}", runId, c.Epoch, LastEpochReadAt.Value.ToUnixTimeMilliseconds());
                 if (c.EpochSeconds > 0) expectedEpochs = Math.Min(Math.Max(1, maxEpochs), c.Epoch + c.EtaSeconds / c.EpochSeconds);
                 await recorder.EpochAsync(runId, new EpochReport(c.Epoch, c.TrainLoss, c.Objective, c.Validation,
-                    c.LearningRate, c.EpochSeconds, Fraction(c.Epoch), c.EtaSeconds));
+                    c.LearningRate, c.EpochSeconds, Fraction(c.Epoch), c.EtaSeconds) { TrainLossPerTrial = c.TrainLossPerTrial });
                 break;
             case Diverged d:
                 await recorder.IncidentAsync(runId, d.Epoch, d.Batch, d.What, d.Recovered, d.LearningRate);
