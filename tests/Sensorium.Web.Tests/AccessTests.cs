@@ -39,6 +39,20 @@ public sealed class AccessTests : IDisposable
     }
 
     [Fact]
+    public async Task Sign_in_is_a_MudBlazor_form_rendered_statically_that_a_plain_post_can_fill()
+    {
+        var html = await app.CreateClient().GetStringAsync("/account/signin");
+        Assert.Matches("<input[^>]*(id=\"username\"[^>]*name=\"Input.UserName\"|name=\"Input.UserName\"[^>]*id=\"username\")", html);
+        Assert.Matches("<input[^>]*type=\"password\"[^>]*", html);
+        Assert.Matches("<input[^>]*(id=\"password\"[^>]*name=\"Input.Password\"|name=\"Input.Password\"[^>]*id=\"password\")", html);
+        Assert.Contains("mud-input", html); // MudBlazor's fields, with its theme's variables
+        Assert.Contains("--mud-palette-primary", html);
+        Assert.Matches("<button[^>]*type=\"submit\"", html);
+        Assert.Contains("mud-button-filled", html);
+        Assert.DoesNotContain("\"type\":\"server\"", html); // no interactive component marker: a plain page
+    }
+
+    [Fact]
     public async Task Wrong_password_does_not_sign_in_and_is_not_echoed()
     {
         var (_, member) = await app.CreateTeamAsync("retina");

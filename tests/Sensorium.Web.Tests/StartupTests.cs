@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Sensorium.Storage;
@@ -99,5 +100,40 @@ public sealed class StartupTests
         Assert.Equal(RunStatus.Interrupted, interrupted.Status);
         Assert.NotNull(interrupted.Error);
         Assert.Equal(before, (await second.Get<Storage.Accounts.UserStore>().ListAsync()).Count);
+    }
+
+    sealed class LogCollector : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel Level, string Category, string Message)> Entries { get; private init; } = new();
+        string category = "";
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new LogCollector { category = categoryName, Entries = Entries };
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((logLevel, category, formatter(state, exception)));
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public async Task The_key_ring_is_kept_unencrypted_by_choice_said_at_start_with_no_data_protection_warning_and_read_back_by_a_restart()
+    {
+        var logs = new LogCollector();
+        using var app = new WorkbenchApp(services => services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        var (_, member) = await app.CreateTeamAsync("alpha");
+        var signedIn = await app.SignInAsync(member.UserName); // makes the first key
+
+        var key = Assert.Single(Directory.GetFiles(Path.Combine(app.DataDirectory, "keys"), "key-*.xml"));
+        var xml = await File.ReadAllTextAsync(key);
+        Assert.Contains("<unencrypted", xml);
+        Assert.Contains("protected by the data directory's permissions", xml);
+        Assert.Contains(logs.Entries, e => e.Message.Contains("stored unencrypted at rest and protected by the data directory's owner-only permissions"));
+        Assert.DoesNotContain(logs.Entries, e => e.Category.StartsWith("Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal)
+                                                 && e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
+
+        // A second server on the same data directory reads the key back: the sign-in cookie still works.
+        using var restarted = new WorkbenchApp(dataDirectory: app.DataDirectory);
+        var client = restarted.CreateClient(new() { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Add("Cookie", signedIn.CookieHeader);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/api/runs")).StatusCode);
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using Sensorium.Storage.Runs;
 using Sensorium.Web.Features.Accounts;
+using Sensorium.Web.Features.Charts;
 using Sensorium.Web.Features.Runs;
 using Sensorium.Web.Features.Runs.Charts;
 using Sensorium.Web.Features.Runs.Scheduling;
@@ -70,6 +71,7 @@ public sealed class RunCurvesTests
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.RunSubmissionMaker>()); // the page's submit panel
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionService>());
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionNotifications>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Runs.Artifacts.RunArtifacts>()); // the page's artifacts panel
         context.Services.AddSingleton(TimeProvider.System);
         context.AddAuthorization().SetAuthorized(member.UserName)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, teamId.ToString()));
@@ -141,5 +143,133 @@ public sealed class RunCurvesTests
         cut.WaitForAssertion(() => Assert.Equal("diverged", cut.Find(".run-status").GetAttribute("data-outcome")));
         Assert.Equal("failed", cut.Find(".run-status").GetAttribute("data-status"));
         Assert.Contains("Training diverged at epoch 3, batch 1 (loss NaN). The model kept is the best before it: epoch 1, validation 0.2000.", cut.Markup);
+    }
+
+    [Fact]
+    public async Task The_worker_reports_the_loss_per_trial_which_is_stored_and_drawn_with_its_unit()
+    {
+        using var app = new WorkbenchApp();
+        var (team, member) = await app.CreateTeamAsync("alpha");
+        var run = await app.Get<RunStore>().CreateAsync(new NewRun(team.Id, member.Id, "per-trial", "{\"seed\":1}", null));
+        await app.Get<RunStore>().TransitionAsync(run.Id, RunStatus.Running, "cpu");
+        var reader = new Sensorium.Web.Features.Runs.Worker.WorkerEventReader(run.Id, 10, app.Get<RunProgressRecorder>(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        string Line(Sensorium.Training.TrainingEvent e) => System.Text.Json.JsonSerializer.Serialize(e, Sensorium.Training.RunSpec.Json);
+        // As the trainer reports them: objective 331,200 for a batch of 128 trials of a mouse with 5,994 trials.
+        double divisor = 128 * Math.Sqrt(5994.0 / 128);
+        for (int b = 1; b <= 4; b++)
+            Assert.True(await reader.HandleAsync(Line(new Sensorium.Training.BatchProgress(1, b, 4, "26872-17-20", 331_200 - b, 60, 1, (331_200 - b) / divisor))));
+        Assert.True(await reader.HandleAsync(Line(new Sensorium.Training.EpochCompleted(1, 331_000, new Dictionary<string, double> { ["26872-17-20"] = 0.2 },
+            0.2, 0.005, 10, 60, true, 0.2, 1, 0, 100, 331_000 / divisor))));
+
+        var batches = await app.Get<RunMetricStore>().ListBatchesAsync(run.Id);
+        Assert.Equal(4, batches.Count);
+        Assert.All(batches, b => Assert.Equal(b.Loss / divisor, b.LossPerTrial, 6));
+        Assert.Equal(331_000 / divisor, Assert.Single(await app.Get<RunMetricStore>().ListEpochsAsync(run.Id)).TrainLossPerTrial, 6);
+
+        await using var context = RunPageContext(app, team.Id, member);
+        var cut = context.Render<RunDetailPage>(p => p.Add(c => c.RunId, run.Id));
+        cut.WaitForAssertion(() => Assert.Equal("loss per trial (Poisson, Σ over neurons)", cut.Find("figure[data-chart='Training loss'] .chart-y-label").TextContent));
+        // The axis is in per-trial units (about 1,000 here), not the batch sum in the hundred-thousands.
+        var ticks = cut.FindAll("figure[data-chart='Training loss'] .chart-y-tick text").Select(t => t.TextContent).ToList();
+        Assert.DoesNotContain(ticks, t => t.EndsWith('k'));
+        Assert.Contains("one trial's Poisson loss summed over the mouse's neurons", cut.Find(".loss-units").TextContent);
+    }
+
+    [Fact]
+    public async Task A_run_recorded_before_the_loss_per_trial_shows_the_batch_objective_with_its_scale_stated()
+    {
+        using var app = new WorkbenchApp();
+        var (team, member) = await app.CreateTeamAsync("alpha");
+        var run = await app.Get<RunStore>().CreateAsync(new NewRun(team.Id, member.Id, "old", "{\"seed\":1}", null));
+        await app.Get<RunStore>().TransitionAsync(run.Id, RunStatus.Running, "cpu");
+        var recorder = app.Get<RunProgressRecorder>();
+        for (int b = 0; b < 4; b++) await recorder.BatchAsync(run.Id, 1, b, 4, 300_000 - b, 0.025 * (b + 1));
+
+        await using var context = RunPageContext(app, team.Id, member);
+        var cut = context.Render<RunDetailPage>(p => p.Add(c => c.RunId, run.Id));
+        cut.WaitForAssertion(() => Assert.Equal("loss per batch (√(T/B)·Σ trials × neurons)", cut.Find("figure[data-chart='Training loss'] .chart-y-label").TextContent));
+        Assert.Contains("Recorded before the loss per trial was reported", cut.Find(".loss-units").TextContent);
+    }
+
+    [Fact]
+    public async Task A_drag_zooms_every_curve_of_the_run_to_that_epoch_range_and_reset_shows_all_again()
+    {
+        using var app = new WorkbenchApp();
+        var (team, member) = await app.CreateTeamAsync("alpha");
+        var run = await app.Get<RunStore>().CreateAsync(new NewRun(team.Id, member.Id, "zoom", "{\"seed\":1}", null));
+        await app.Get<RunStore>().TransitionAsync(run.Id, RunStatus.Running, "cpu");
+        var recorder = app.Get<RunProgressRecorder>();
+        for (int e = 1; e <= 10; e++)
+        {
+            for (int b = 0; b < 4; b++) await recorder.BatchAsync(run.Id, e, b, 4, 10.0 / e - 0.1 * b, e / 10.0, lossPerTrial: 1.0 / e);
+            await recorder.EpochAsync(run.Id, Epoch(e, 0.02 * e));
+        }
+
+        await using var context = RunPageContext(app, team.Id, member);
+        var cut = context.Render<RunDetailPage>(p => p.Add(c => c.RunId, run.Id));
+        cut.WaitForAssertion(() => Assert.Equal(4, cut.FindAll("figure.chart-zoomable").Count));
+        Assert.All(cut.FindAll("figure.chart-zoomable"), f => Assert.Equal("false", f.GetAttribute("data-zoomed")));
+        Assert.True(cut.Find(".zoom-reset").HasAttribute("disabled"));
+
+        // The drag (charts.js) hands the chart two x positions in viewBox units: the plot spans 60..546.
+        var loss = cut.FindComponents<LineChart>().First(c => c.Instance.Title == "Training loss");
+        var lossFigure = cut.Find("figure[data-chart='Training loss']");
+        double xMin = double.Parse(lossFigure.GetAttribute("data-x-min")!, System.Globalization.CultureInfo.InvariantCulture);
+        double xMax = double.Parse(lossFigure.GetAttribute("data-x-max")!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal((0.25, 10.0), (xMin, xMax)); // the first batch ends at a quarter of epoch 1
+        double Pixel(double epoch) => 60 + (epoch - xMin) / (xMax - xMin) * (546 - 60);
+        await cut.InvokeAsync(() => loss.Instance.ZoomToPixels(Pixel(6), Pixel(3)));
+        cut.WaitForAssertion(() => Assert.All(cut.FindAll("figure.chart-zoomable"), f =>
+        {
+            Assert.Equal("true", f.GetAttribute("data-zoomed"));
+            Assert.Equal(3, double.Parse(f.GetAttribute("data-x-min")!, System.Globalization.CultureInfo.InvariantCulture), 1);
+            Assert.Equal(6, double.Parse(f.GetAttribute("data-x-max")!, System.Globalization.CultureInfo.InvariantCulture), 1);
+        }));
+        Assert.Contains("(zoomed)", cut.Find(".zoom-hint").TextContent);
+        // The y axis fits what is shown: the correlation axis tops out near epoch 6's 0.12, not epoch 10's 0.2.
+        var correlationTicks = cut.FindAll("figure[data-chart='Validation correlation (single trial)'] .chart-y-tick text")
+            .Select(t => double.Parse(t.TextContent, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.True(correlationTicks.Max() < 0.2, string.Join(", ", correlationTicks));
+
+        // A click (no drag) changes nothing.
+        await cut.InvokeAsync(() => loss.Instance.ZoomToPixels(Pixel(4), Pixel(4)));
+        Assert.Equal("true", cut.Find("figure.chart-zoomable").GetAttribute("data-zoomed"));
+
+        cut.Find(".zoom-reset").Click();
+        cut.WaitForAssertion(() => Assert.All(cut.FindAll("figure.chart-zoomable"), f => Assert.Equal("false", f.GetAttribute("data-zoomed"))));
+        Assert.Contains("All epochs", cut.Find(".zoom-hint").TextContent);
+
+        // The fields zoom too (keyboard users): from epoch 2 to 5.
+        cut.Find(".zoom-from input").Change("2");
+        cut.Find(".zoom-to input").Change("5");
+        cut.WaitForAssertion(() => Assert.Equal("5", cut.Find("figure[data-chart='Learning rate']").GetAttribute("data-x-max")));
+        Assert.Equal("2", cut.Find("figure[data-chart='Learning rate']").GetAttribute("data-x-min"));
+    }
+
+    [Fact]
+    public async Task A_member_edits_notes_and_tags_on_the_run_page_and_bad_tags_are_explained()
+    {
+        using var app = new WorkbenchApp();
+        var (team, member) = await app.CreateTeamAsync("alpha");
+        var run = await app.Get<RunStore>().CreateAsync(new NewRun(team.Id, member.Id, "notes", "{\"seed\":1}", null));
+
+        await using var context = RunPageContext(app, team.Id, member);
+        var cut = context.Render<RunDetailPage>(p => p.Add(c => c.RunId, run.Id));
+        cut.WaitForAssertion(() => Assert.Contains("No tags.", cut.Find(".run-notes").TextContent));
+
+        cut.Find(".run-notes-edit").Click();
+        cut.Find(".run-tags-input input").Input("baseline, bad tag!");
+        cut.Find(".run-notes-input textarea").Input("first try");
+        cut.Find(".run-notes-save").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Tag 'tag!' may contain only letters, digits", cut.Find(".run-notes").TextContent));
+        Assert.Equal("", (await app.Get<RunStore>().GetAsync(run.Id))!.Tags);
+
+        cut.Find(".run-tags-input input").Input("baseline lr-sweep");
+        cut.Find(".run-notes-save").Click();
+        cut.WaitForAssertion(() => Assert.Equal(["baseline", "lr-sweep"], cut.FindAll(".run-notes .run-tag").Select(t => t.TextContent.Trim())));
+        Assert.Equal("first try", cut.Find(".run-notes-text").TextContent);
+        var stored = (await app.Get<RunStore>().GetAsync(run.Id))!;
+        Assert.Equal(("first try", "baseline,lr-sweep"), (stored.Notes, stored.Tags));
     }
 }
