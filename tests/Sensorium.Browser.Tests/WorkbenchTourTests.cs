@@ -6,7 +6,8 @@ namespace Sensorium.Browser.Tests;
 /// <summary>
 /// The pages as a team member and as the host see them, at 1280×800 and on a phone (390×844), light and dark: the
 /// host's queue view with a running run's CPU and memory, cancel from there; dark mode; no sideways scrolling on a
-/// phone; the reveal question. Takes the README's screenshots (copied into the repository with UPDATE_SCREENSHOTS=1).
+/// phone (chart text ≥ 11 px there); zoom on the curves, the loss per trial, notes and tags, artifacts as downloads;
+/// the reveal question. Takes the README's screenshots (copied into the repository with UPDATE_SCREENSHOTS=1).
 /// </summary>
 public sealed class WorkbenchTourTests() : BrowserSession
 {
@@ -35,6 +36,50 @@ public sealed class WorkbenchTourTests() : BrowserSession
         await page.Locator("table:has(th:has-text('Train loss')) tbody tr").First.WaitForAsync(new() { Timeout = Long, State = WaitForSelectorState.Attached });
         await ShotAsync(page, "run");
 
+        Step("loss per trial");
+        await Interactive(page);
+        var lossChart = page.Locator("figure[data-chart='Training loss']");
+        await Assertions.Expect(lossChart.Locator(".chart-y-label")).ToHaveTextAsync("loss per trial (Poisson, Σ over neurons)");
+
+        Step("zoom");
+        // A drag across the loss curve zooms every curve of the run to that range of epochs; Reset shows all again.
+        await lossChart.Locator("svg[data-plot-left]").WaitForAsync();
+        var box = (await lossChart.Locator("svg").BoundingBoxAsync())!;
+        var before = double.Parse((await lossChart.GetAttributeAsync("data-x-max"))!, System.Globalization.CultureInfo.InvariantCulture);
+        await page.Mouse.MoveAsync(box.X + box.Width * 0.35f, box.Y + box.Height * 0.5f);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(box.X + box.Width * 0.5f, box.Y + box.Height * 0.5f, new() { Steps = 5 });
+        await page.Mouse.MoveAsync(box.X + box.Width * 0.65f, box.Y + box.Height * 0.5f, new() { Steps = 5 });
+        await page.Mouse.UpAsync();
+        await page.Locator("figure[data-chart='Training loss'][data-zoomed=true]").WaitForAsync();
+        await Assertions.Expect(page.Locator("figure.chart-zoomable[data-zoomed=true]")).ToHaveCountAsync(4);
+        var zoomedMax = double.Parse((await lossChart.GetAttributeAsync("data-x-max"))!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(zoomedMax < before, $"zoomed to {zoomedMax} epochs of {before}");
+        await ShotAsync(page, "run-zoomed");
+        await page.Locator("button.zoom-reset").ClickAsync();
+        await page.Locator("figure[data-chart='Training loss'][data-zoomed=false]").WaitForAsync();
+
+        Step("notes and tags");
+        await page.Locator("button.run-notes-edit").ClickAsync();
+        await page.Locator(".run-tags-input input").FillAsync("tour, small-batch");
+        await page.Locator(".run-notes-input textarea").FillAsync("Started by the browser tour.");
+        await page.Locator("button.run-notes-save").ClickAsync();
+        await Assertions.Expect(page.Locator(".run-notes .run-tag")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator(".run-notes-text")).ToHaveTextAsync("Started by the browser tour.");
+
+        Step("artifacts");
+        // The run's files, each a download for the team (the browser's own cookies); a path out of the run is refused.
+        await page.Locator("button.artifacts-refresh").ClickAsync(); // the list is read when the page opens and on Refresh
+        var specLink = page.Locator(".run-artifacts a.artifact-link", new() { HasText = "spec.json" });
+        await specLink.WaitForAsync();
+        var spec = await page.APIRequest.GetAsync((await specLink.GetAttributeAsync("href"))!);
+        Assert.Equal(200, spec.Status);
+        Assert.Equal("application/json", spec.Headers["content-type"].Split(';')[0]);
+        Assert.Contains("\"seed\"", await spec.TextAsync());
+        var runId = Regex.Match(runUrl, @"/runs/(\d+)").Groups[1].Value;
+        var escape = await page.APIRequest.GetAsync($"/api/runs/{runId}/artifacts/download?path={Uri.EscapeDataString("../../workbench.db")}");
+        Assert.Equal(400, escape.Status);
+
         Step("dark mode");
         // Dark mode: the toggle switches the whole layout (the browser's preference is light here).
         await page.Locator(".workbench.theme-light").WaitForAsync();
@@ -56,6 +101,10 @@ public sealed class WorkbenchTourTests() : BrowserSession
         await page.Locator(".runs-none-match").WaitForAsync();
         await page.Locator(".runs-search input").FillAsync("long");
         await Assertions.Expect(rows).ToHaveCountAsync(1);
+        // Tags show in the list, and the search finds a run by its notes.
+        await Assertions.Expect(rows.First.Locator(".run-tag")).ToHaveCountAsync(2);
+        await page.Locator(".runs-search input").FillAsync("browser tour");
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
         await ShotAsync(page, "runs");
 
         Step("phone");
@@ -71,6 +120,18 @@ public sealed class WorkbenchTourTests() : BrowserSession
             var bar = await page.EvaluateAsync<double>("document.querySelector('.mud-appbar').getBoundingClientRect().height");
             Assert.True(bar is > 0 and <= 64, $"the app bar is {bar} px high on {path}");
         }
+        Step("phone chart text");
+        // The run's charts on the phone: every shown SVG text at least 11 CSS px (its font size × the SVG's scale).
+        await page.GotoAsync(runUrl, new() { WaitUntil = WaitUntilState.Commit });
+        await page.Locator("figure[data-chart='Training loss'] svg").WaitForAsync();
+        var smallest = await page.EvaluateAsync<double>("""
+            Math.min(...[...document.querySelectorAll('.chart svg text')]
+                .filter(t => getComputedStyle(t).display !== 'none' && t.getBBox().width > 0)
+                .map(t => parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a))
+            """);
+        Assert.True(smallest >= 11, $"the smallest chart text is {smallest:F1} px on a 390 px screen");
+        await page.Locator("figure[data-chart='Training loss']").ScrollIntoViewIfNeededAsync();
+        await ShotAsync(page, "run-phone");
         await page.GotoAsync("/runs");
         await page.Locator(".runs-table").WaitForAsync();
         await ShotAsync(page, "runs-phone");
