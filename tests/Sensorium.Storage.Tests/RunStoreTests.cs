@@ -3,11 +3,10 @@ using Sensorium.Storage.Runs;
 
 namespace Sensorium.Storage.Tests;
 
-public sealed class RunStoreTests : IDisposable
+public abstract class RunStoreTests(DatabaseEngine engine) : IDisposable
 {
-    readonly TempDatabase temp = new();
-    readonly RunStore runs;
-    public RunStoreTests() => runs = new RunStore(temp.Database, temp.Time);
+    readonly TempDatabase temp = new(engine);
+    RunStore runs => field ??= new RunStore(temp.Database, temp.Time);
     public void Dispose() => temp.Dispose();
 
     async Task<NewRun> NewRunAsync(string team = "A")
@@ -169,3 +168,7 @@ public sealed class RunStoreTests : IDisposable
         Assert.Equal(820.25, Assert.Single(await metrics.ListEpochsAsync(run.Id)).TrainLossPerTrial);
     }
 }
+
+public sealed class RunStoreOnSqliteTests() : RunStoreTests(DatabaseEngine.Sqlite);
+
+public sealed class RunStoreOnPostgresTests() : RunStoreTests(DatabaseEngine.Postgres);
