@@ -33,6 +33,24 @@ public class TrainerTests
     }
 
     [Fact]
+    public void EveryBatchAndEpochReportTheLossPerTrial()
+    {
+        using var dir = new Sensorium.Data.Tests.TempDir();
+        var log = new EventLog();
+        var mouse = TinyData.Mouse();
+        Trainer.Train(TinyData.Spec(maxEpochs: 1), [mouse], dir.Path, log);
+
+        // The objective is √(T/B) × the Poisson sum over B trials: per trial it is ÷ (B × √(T/B)) = ÷ √(T·B).
+        double full = Math.Sqrt(mouse.TrialCount * 16.0);
+        var batches = log.Of<BatchProgress>().ToList();
+        Assert.All(batches, b => Assert.True(b.LossPerTrial is > 0 && double.IsFinite(b.LossPerTrial.Value)));
+        foreach (var b in batches.SkipLast(1)) // the last batch may hold fewer trials
+            Assert.Equal(full, b.Loss / b.LossPerTrial!.Value, 6);
+        var epoch = Assert.Single(log.Of<EpochCompleted>());
+        Assert.InRange(epoch.TrainLoss / epoch.TrainLossPerTrial!.Value, full * 0.8, full * 1.2);
+    }
+
+    [Fact]
     public void SameSeedGivesTheSameRun()
     {
         using var a = new Sensorium.Data.Tests.TempDir();
