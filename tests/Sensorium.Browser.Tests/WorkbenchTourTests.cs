@@ -70,7 +70,7 @@ public sealed class WorkbenchTourTests() : BrowserSession
         Step("artifacts");
         // The run's files, each a download for the team (the browser's own cookies); a path out of the run is refused.
         await page.Locator("button.artifacts-refresh").ClickAsync(); // the list is read when the page opens and on Refresh
-        var specLink = page.Locator(".run-artifacts a.artifact-link", new() { HasText = "spec.json" });
+        var specLink = page.Locator(".run-artifacts a.artifact-link[href$='path=spec.json']");
         await specLink.WaitForAsync();
         var spec = await page.APIRequest.GetAsync((await specLink.GetAttributeAsync("href"))!);
         Assert.Equal(200, spec.Status);
