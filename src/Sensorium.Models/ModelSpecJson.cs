@@ -10,16 +10,25 @@ namespace Sensorium.Models;
 /// Reads and writes <see cref="ModelSpec"/>: writes the role format (<c>core</c>, <c>readout</c>, <c>shifter</c>);
 /// reads it, and reads the flat format of earlier versions as the same model. An object is in the role format when
 /// it has a <c>core</c> or <c>readout</c> key, or a <c>shifter</c> that is an object or null (the flat one's is a
-/// boolean). Errors keep the JSON path of the whole document.
+/// boolean). An error names the model's path in the document (the serializer adds it) and the path inside the model.
 /// </summary>
 public sealed class ModelSpecJson : JsonConverter<ModelSpec>
 {
     public override ModelSpec Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("A model spec must be a JSON object.");
-        return IsRoleFormat(reader) // a copy: the look-ahead leaves the reader where it is
-            ? (JsonSerializer.Deserialize<RoleFormat>(ref reader, options) ?? new RoleFormat()).ToSpec()
-            : (JsonSerializer.Deserialize<FlatFormat>(ref reader, options) ?? new FlatFormat()).ToSpec();
+        try
+        {
+            return IsRoleFormat(reader) // a copy: the look-ahead leaves the reader where it is
+                ? (JsonSerializer.Deserialize<RoleFormat>(ref reader, options) ?? new RoleFormat()).ToSpec()
+                : (JsonSerializer.Deserialize<FlatFormat>(ref reader, options) ?? new FlatFormat()).ToSpec();
+        }
+        catch (JsonException e) when (e.Path is { Length: > 1 } inner)
+        {
+            // The nested call's path starts at the model ("$.core.layers"); without a path of its own, the exception
+            // gets the model's path in the document from the serializer ("$.model").
+            throw new JsonException($"at {inner[1..].TrimStart('.')} of the model: {e.Message}", e);
+        }
     }
 
     public override void Write(Utf8JsonWriter writer, ModelSpec value, JsonSerializerOptions options) =>

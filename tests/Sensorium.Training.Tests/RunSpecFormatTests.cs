@@ -28,6 +28,7 @@ public class RunSpecFormatTests
     {
         var e = Assert.Throws<Sensorium.Data.DataFormatException>(() =>
             RunSpec.FromJson("""{"dataset":{"path":"x"},"model":{"core":{"kind":"stacked2d","layerz":3}}}"""));
-        Assert.Contains("$.model.core", e.Message);
+        Assert.Contains("$.model", e.Message);
+        Assert.Contains("core.layerz", e.Message);
     }
 }
