@@ -130,7 +130,8 @@ public sealed class WorkbenchTourTests() : BrowserSession
                 .map(t => parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a))
             """);
         Assert.True(smallest >= 11, $"the smallest chart text is {smallest:F1} px on a 390 px screen");
-        await page.Locator("figure[data-chart='Training loss']").ScrollIntoViewIfNeededAsync();
+        await Interactive(page); // the prerendered charts are replaced once the circuit attaches
+        await page.EvaluateAsync("document.querySelector(\"figure[data-chart='Training loss']\").scrollIntoView()");
         await ShotAsync(page, "run-phone");
         await page.GotoAsync("/runs");
         await page.Locator(".runs-table").WaitForAsync();
