@@ -21,16 +21,16 @@
 #   A. device discovery's answer (`sensorium devices --torch`, nvidia-smi) — what the server's scheduler would make of it.
 #   B. ours vs PyTorch (scripts/reference/bench_reference_train.py) on the reference configuration (batch 128,
 #      1x36x64, 8,000 neurons), interleaved: fp32 split (3 syncs/step, the earlier protocol), fp32 no-split (1 sync), bf16
-#      no-split (ours: bf16 weights + fp32 masters; PyTorch: autocast bf16).
+#      no-split (ours: a bf16 compute copy of the model, Adam on the fp32 model; PyTorch: autocast bf16).
 #   C. aggregate throughput of 1, 2, 4 and 8 concurrent small runs (800 neurons, batch 128, one thread each) on the one
 #      GPU, with nvidia-smi's memory per process and utilisation sampled → the recommended slots per GPU.
 #   F. bf16 quality: SOTA on `small` (Sensorium track), fp32 and bf16 trained side by side on the GPU, capped at QCAP
-#      (100 s) each (best weights so far if capped), test scores against the host copy.
+#      (75 s) each (best weights so far if capped), test scores against the host copy.
 #   D. if time is left: the `full` synthetic preset (7 mice, real counts) generated here, then trained on CUDA with one
 #      shared core (--track all), time-capped; per-mouse test scores (evaluate --tier test against the host copy).
 #   E. if still time is left: B again (a second interleaved round, for run-to-run noise).
 # Variables: BUDGET (s, default 420), PYTHON (python3), CLI_DIR (an unpacked CLI instead of the archive),
-# CONCURRENCY ("1 2 4 8"), QCAP (100), DEVICE (cuda; --dry-run sets cpu and tiny sizes), SKIP ("D E" to skip steps).
+# CONCURRENCY ("1 2 4 8"), QCAP (75), DEVICE (cuda; --dry-run sets cpu and tiny sizes), SKIP ("D E" to skip steps).
 # Order run: A, B, C, F, D, E.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -58,7 +58,7 @@ if [ "$DRY" = 1 ]; then
   CONCURRENCY="${CONCURRENCY:-1 2}"; PRESET=tiny; EPOCHS=2; THREADS=1; QPRESET=tiny; QEPOCHS=2; QCAP=150
 else
   DEVICE="${DEVICE:-cuda}"; NEURONS=8000; BATCH=128; STEPS=100; WARMUP=10; CNEURONS=800; CSTEPS=600; CWARM=20
-  CONCURRENCY="${CONCURRENCY:-1 2 4 8}"; PRESET=full; EPOCHS=200; THREADS=1; QPRESET=small; QEPOCHS=200; QCAP=${QCAP:-100}
+  CONCURRENCY="${CONCURRENCY:-1 2 4 8}"; PRESET=full; EPOCHS=200; THREADS=1; QPRESET=small; QEPOCHS=200; QCAP=${QCAP:-75}
 fi
 say "gpu-bench: $(date -u +%FT%TZ) budget ${BUDGET}s, device $DEVICE, dry-run $DRY, out $OUT"
 
@@ -290,15 +290,13 @@ fi
 if ! skip D && [ "$(left)" -ge 90 ]; then
   say ""; say "== D. $PRESET preset, all mice, one shared core (--track all), time-capped"
   data="$work/data"; t0=$(date +%s)
-  timeout "$(cap $(( $(left) * 2 / 3 )))" "${cli[@]}" synth --preset "$PRESET" --no-zip --out "$data" >"$OUT/D-synth.json" 2>"$OUT/D-synth.err"; rc=$?
+  timeout "$(cap $(( $(left) - 70 )))" "${cli[@]}" synth --preset "$PRESET" --no-zip --out "$data" >"$OUT/D-synth.json" 2>"$OUT/D-synth.err"; rc=$?
   t1=$(date +%s)
   say "   synth --preset $PRESET: exit $rc in $((t1 - t0)) s ($(grep -c . "$OUT/D-synth.err") progress lines; last: $(tail -1 "$OUT/D-synth.err"))"
-  mice=$(ls -d "$data"/*/ 2>/dev/null | xargs -n1 basename 2>/dev/null | grep -E '^[0-9]+-[0-9]+-[0-9]+$' | tr '\n' ',' | sed 's/,$//')
-  part=$(ls "$data" 2>/dev/null | tr '\n' ' ')
-  say "   dataset: $part"
-  if [ $rc = 0 ] && [ "$(left)" -ge 40 ]; then
+  say "   dataset: $(ls -d "$data"/static* 2>/dev/null | wc -l) mouse folders, $(du -sm "$data" 2>/dev/null | cut -f1) MB"
+  if [ $rc = 0 ] && [ "$(left)" -ge 45 ]; then
     run="$work/run"; t0=$(date +%s)
-    timeout -s TERM "$(cap $(( $(left) - 35 )))" "${cli[@]}" train --data "$data" --track all --device "$DEVICE" --epochs "$EPOCHS" \
+    timeout -s TERM "$(cap $(( $(left) - 30 )))" "${cli[@]}" train --data "$data" --track all --device "$DEVICE" --epochs "$EPOCHS" \
       --out "$run" --events "$OUT/D-events.jsonl" >"$OUT/D-train.json" 2>"$OUT/D-train.err"; trc=$?
     t1=$(date +%s)
     how="finished"; [ $trc = 0 ] || how="capped (exit $trc): best weights so far"
@@ -314,7 +312,7 @@ if ep:
 EOF
     if [ ! -f "$run/model.pth" ] && [ -f "$run/checkpoint/best.pth" ]; then cp "$run/checkpoint/best.pth" "$run/model.pth"; fi
     if [ -f "$run/model.pth" ] && [ -d "$data/host" ]; then
-      timeout "$(cap 60)" "${cli[@]}" evaluate --run "$run" --truth "$data/host" --tier test --device "$DEVICE" >"$OUT/D-evaluate.json" 2>"$OUT/D-evaluate.err"
+      timeout "$(cap 25)" "${cli[@]}" evaluate --run "$run" --truth "$data/host" --tier test --device "$DEVICE" >"$OUT/D-evaluate.json" 2>"$OUT/D-evaluate.err"
       say "   evaluate --tier test ($how): exit $?"
       "$PYTHON" - "$OUT/D-evaluate.json" "$((t1 - t0))" "$trc" <<'EOF' | tee -a "$S"
 import json, sys
