@@ -275,10 +275,13 @@ if ! skip F && [ "$(left)" -ge 100 ]; then
 import json, sys
 ep = [json.loads(l) for l in open(sys.argv[2]) if '"type":"epoch"' in l]
 secs = sorted(e["epochSeconds"] for e in ep)
-m = json.load(open(sys.argv[1]))["mice"][0]
-print("%d epochs, %.2f s/epoch, %.0f samples/s; test single-trial %.4f, corr-to-avg %.4f" % (
-    len(ep), secs[len(secs) // 2] if secs else float("nan"), ep[-1]["samplesPerSecond"] if ep else float("nan"),
-    m["single_trial_correlation"], m["correlation_to_average"]))
+try:
+    m = json.load(open(sys.argv[1]))["mice"][0]
+    scores = "test single-trial %.4f, corr-to-avg %.4f" % (m["single_trial_correlation"], m["correlation_to_average"])
+except Exception as e:
+    scores = "no test scores (no model to evaluate: %s)" % type(e).__name__
+print("%d epochs, %.2f s/epoch, %.0f samples/s; %s" % (
+    len(ep), secs[len(secs) // 2] if secs else float("nan"), ep[-1]["samplesPerSecond"] if ep else float("nan"), scores))
 EOF
 )"
     i=$((i + 1))

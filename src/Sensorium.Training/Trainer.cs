@@ -232,7 +232,9 @@ public static class Trainer
             if (!endOfStep) continue;
             mixed?.GradientsToMaster();
             // The guard's one read also brings the progress value (the step's last batch loss): one sync per step.
-            double value = TrainingHealth.RequireFiniteStep(model, stepLoss, epoch, b + 1, progress is null ? null : loss);
+            double value = double.NaN;
+            if (progress is null) TrainingHealth.RequireFiniteStep(model, stepLoss, epoch, b + 1);
+            else value = TrainingHealth.RequireFiniteStepAndRead(model, stepLoss, epoch, b + 1, loss);
             optimizer.step();
             optimizer.zero_grad();
             using (no_grad())

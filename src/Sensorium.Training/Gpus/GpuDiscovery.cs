@@ -31,9 +31,10 @@ public static class GpuDiscovery
     /// <summary>nvidia-smi, or the program named by SENSORIUM_NVIDIA_SMI (tests point it at a script; "none" disables).</summary>
     public static string Program => Environment.GetEnvironmentVariable("SENSORIUM_NVIDIA_SMI") is { Length: > 0 } p ? p : "nvidia-smi";
 
-    public static GpuDiscoveryResult Discover(TimeSpan? timeout = null, int? onlyIndex = null)
+    /// <param name="program">nvidia-smi's path or name; null: <see cref="Program"/>.</param>
+    public static GpuDiscoveryResult Discover(TimeSpan? timeout = null, int? onlyIndex = null, string? program = null)
     {
-        string program = Program;
+        program ??= Program;
         if (program == "none") return new([], program, "disabled by SENSORIUM_NVIDIA_SMI=none");
         var args = $"--query-gpu={QueryFields} --format=csv,noheader,nounits" + (onlyIndex is { } i ? $" --id={i}" : "");
         string stdout, stderr;

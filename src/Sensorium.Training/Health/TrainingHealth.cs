@@ -28,7 +28,15 @@ public static class TrainingHealth
     /// progress value, which then costs no second read. Returns that value as a double (NaN without one). Only when the
     /// check fails are the loss and gradients looked at one by one to name the culprit.
     /// </summary>
-    public static double RequireFiniteStep(FiringRateEncoder model, Tensor stepLoss, int epoch, int batch, Tensor? alsoRead = null)
+    public static void RequireFiniteStep(FiringRateEncoder model, Tensor stepLoss, int epoch, int batch) =>
+        Check(model, stepLoss, epoch, batch, null);
+
+    /// <summary><see cref="RequireFiniteStep"/> that also reads <paramref name="alsoRead"/> (a scalar) in the same
+    /// device→host copy and returns it as a double.</summary>
+    public static double RequireFiniteStepAndRead(FiringRateEncoder model, Tensor stepLoss, int epoch, int batch, Tensor alsoRead) =>
+        Check(model, stepLoss, epoch, batch, alsoRead);
+
+    static double Check(FiringRateEncoder model, Tensor stepLoss, int epoch, int batch, Tensor? alsoRead)
     {
         using var scope = NewDisposeScope();
         var grads = model.named_parameters().Select(p => (p.name, grad: p.parameter.grad)).Where(g => g.grad is not null).ToList();

@@ -22,6 +22,9 @@ public sealed class WorkbenchOptions
     /// <summary>Add the GPUs found at start to <see cref="Devices"/> (default true).</summary>
     public bool DiscoverGpus { get; set; } = true;
 
+    /// <summary>The nvidia-smi that discovery asks (default: nvidia-smi on the PATH, or SENSORIUM_NVIDIA_SMI).</summary>
+    public string? NvidiaSmi { get; set; }
+
     /// <summary>Runs one discovered GPU takes at once (memory permitting); measured by scripts/gpu-bench.sh (step C).</summary>
     public int SlotsPerGpu { get; set; } = 4;
 

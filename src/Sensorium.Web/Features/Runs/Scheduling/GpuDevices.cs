@@ -24,7 +24,7 @@ public sealed class GpuDevices(ILogger<GpuDevices> logger) : IPostConfigureOptio
             logger.LogInformation("GPU discovery is off (Workbench:DiscoverGpus): devices {Devices}.", string.Join(", ", options.Devices.Select(d => d.Name)));
             return;
         }
-        Found = GpuDiscovery.Discover();
+        Found = GpuDiscovery.Discover(program: options.NvidiaSmi);
         var added = Add(options, Found);
         if (Found.CpuOnly)
             logger.LogInformation("No GPU found ({Problem}): runs are scheduled on {Devices}.", Found.Problem, string.Join(", ", options.Devices.Select(d => d.Name)));
