@@ -19,7 +19,7 @@ public class MixedPrecisionTests
         Assert.All(master.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
         Assert.All(mixed.Compute.parameters(), p => Assert.Equal(ScalarType.BFloat16, p.dtype));
         foreach (var ((name, m), (_, c)) in master.named_parameters().Zip(mixed.Compute.named_parameters()))
-            Assert.True(m.to(ScalarType.BFloat16).equal(c).item<bool>(), $"{name}: the copy holds the master's weights in bf16");
+            Assert.True(m.to(ScalarType.BFloat16).equal(c).all().item<bool>(), $"{name}: the copy holds the master's weights in bf16");
 
         using var images = randn(4, 1, mouse.Height, mouse.Width).to(ScalarType.BFloat16);
         using var output = mixed.Compute.call(images, mouse.DataKey, null);
@@ -30,7 +30,7 @@ public class MixedPrecisionTests
         {
             Assert.NotNull(m.grad);
             Assert.Equal(ScalarType.Float32, m.grad!.dtype);
-            Assert.True(m.grad.equal(c.grad!.to(ScalarType.Float32)).item<bool>(), $"{name}: the master's gradient is the copy's");
+            Assert.True(m.grad.equal(c.grad!.to(ScalarType.Float32)).all().item<bool>(), $"{name}: the master's gradient is the copy's");
         }
     }
 
@@ -41,13 +41,13 @@ public class MixedPrecisionTests
         using var b = new Sensorium.Data.Tests.TempDir();
         var fp32Log = new EventLog();
         var bf16Log = new EventLog();
-        var fp32Spec = TinyData.Spec(maxEpochs: 4, plus: true);
+        var fp32Spec = TinyData.Spec(maxEpochs: 6);
         var bf16Spec = fp32Spec with { Trainer = fp32Spec.Trainer with { Precision = MixedPrecision.Bf16 } };
         var fp32 = Trainer.Train(fp32Spec, [TinyData.Mouse()], a.Path, fp32Log);
         var bf16 = Trainer.Train(bf16Spec, [TinyData.Mouse()], b.Path, bf16Log);
 
         double before = bf16Log.Of<TrainingStarted>().Single().ValidationBefore["11111-1-1"];
-        Assert.True(bf16.BestObjective > before + 0.1, $"bf16: validation correlation {before:F3} -> {bf16.BestObjective:F3}");
+        Assert.True(bf16.BestObjective > before + 0.05, $"bf16: validation correlation {before:F3} -> {bf16.BestObjective:F3}");
         Assert.True(Math.Abs(bf16.BestObjective - fp32.BestObjective) < 0.15, $"bf16 {bf16.BestObjective:F3} vs fp32 {fp32.BestObjective:F3}");
         double fp32Loss = fp32Log.Of<EpochCompleted>().First().TrainLoss, bf16Loss = bf16Log.Of<EpochCompleted>().First().TrainLoss;
         Assert.NotEqual(fp32Loss, bf16Loss); // bf16 really computed

@@ -45,7 +45,7 @@ public static class TrainingHealth
         var finite = stack(sums).sum().isfinite().to(ScalarType.Float64).reshape(1);
         bool ok;
         double value = double.NaN;
-        if (alsoRead is null) ok = finite.item<bool>();
+        if (alsoRead is null) ok = finite.item<double>() != 0;
         else
         {
             var both = cat([finite, alsoRead.detach().to(ScalarType.Float64).reshape(1)]).cpu().data<double>().ToArray();
