@@ -21,16 +21,18 @@ public static class WorkbenchStartup
         Features.Security.OwnerOnlyFiles.Apply(options.DataDirectory); // 0700, and umask 077 for all that follows
         Directory.CreateDirectory(options.ArtifactsDirectory);
 
-        var applied = app.Services.GetRequiredService<Database>().Initialize();
+        var database = app.Services.GetRequiredService<Database>();
+        var applied = database.Initialize();
         app.Lifetime.ApplicationStopped.Register(Database.ClearPools);
-        logger.LogInformation("Data directory {DataDirectory}; applied migrations: {Migrations}.",
-            options.DataDirectory, applied.Count == 0 ? "none" : string.Join(", ", applied));
+        logger.LogInformation("Data directory {DataDirectory}; database {Database}; applied migrations: {Migrations}.",
+            options.DataDirectory, database.Describe(), applied.Count == 0 ? "none" : string.Join(", ", applied));
 
         await SeedFirstAccountsAsync(app.Services, options);
 
         var recovery = app.Services.GetService<RunRecovery>();
         if (recovery is not null) await recovery.IngestOrphansAsync(); // what their workers did while no server listened
-        var interrupted = await app.Services.GetRequiredService<RunLifecycle>().InterruptOrphanedRunsAsync();
+        var reattached = await app.Services.GetRequiredService<IRunLauncher>().ReattachAsync(); // Slurm jobs outlive the server
+        var interrupted = await app.Services.GetRequiredService<RunLifecycle>().InterruptOrphanedRunsAsync(reattached);
         foreach (var run in interrupted)
             logger.LogWarning("Run {RunId} was left running by the previous server and is now interrupted (worker pid {Pid}).",
                 run.Id, run.Pid);
