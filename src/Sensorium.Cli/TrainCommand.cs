@@ -20,6 +20,7 @@ public sealed class TrainCommand : ICommand
         usage: sensorium train --data DIR --out RUNDIR [--track sensorium|sensorium+|all] [--model sota|ln]
                                [--epochs N] [--mice KEY,...] [--seed N] [--device auto|cpu|cuda] [--threads N]
                                [--batch-size N] [--lr X] [--scale X] [--behavior on|off] [--shifter on|off]
+                               [--precision fp32|bf16]
                                [--events -|FILE] [--events-log FILE]
                sensorium train --spec SPEC.json --out RUNDIR [--events -|FILE] [--events-log FILE]
                sensorium train --resume --out RUNDIR [--events -|FILE] [--events-log FILE]
@@ -32,6 +33,8 @@ public sealed class TrainCommand : ICommand
           --shifter  a per-mouse shifter of the readout grid driven by the pupil centre; default: on for sensorium+
                      (ablations: e.g. --track sensorium+ --shifter off; the SENSORIUM mouse's test tiers have
                      behaviour and pupil centre zeroed, so do not turn these on for 26872-17-20)
+          --precision  fp32 (default) or bf16: forward and backward in a bf16 copy of the model, Adam on the fp32
+                     weights (mixed precision; for GPUs with bf16 tensor cores)
           --spec     a full run spec (JSON: dataset, model, trainer, seed) instead of the options above
           --resume   continue RUNDIR from its last checkpoint
           --events   write every training event as a JSON line (- = stdout, then the summary is the last line)
@@ -137,6 +140,7 @@ public sealed class TrainCommand : ICommand
             Device = args.Choice("device", "auto", "auto", "cpu", "cuda"),
             Threads = args.Int("threads", 0, 0, 256),
             BatchSize = args.Int("batch-size", 128, 1, 4096),
+            Precision = args.Choice("precision", MixedPrecision.Fp32, MixedPrecision.Fp32, MixedPrecision.Bf16),
             LrInit = args.Double("lr", 0.009),
         };
         return new RunSpec

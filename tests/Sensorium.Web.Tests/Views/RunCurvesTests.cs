@@ -71,6 +71,8 @@ public sealed class RunCurvesTests
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionService>());
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionNotifications>());
         context.Services.AddSingleton(TimeProvider.System);
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Queue.DeviceMonitor>()); // the page's device panel
+        context.Services.AddSingleton(app.Get<Microsoft.Extensions.Options.IOptions<Sensorium.Web.Hosting.WorkbenchOptions>>());
         context.AddAuthorization().SetAuthorized(member.UserName)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, teamId.ToString()));
         return context;

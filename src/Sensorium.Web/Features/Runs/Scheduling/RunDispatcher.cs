@@ -48,6 +48,19 @@ public sealed class RunDispatcher(
         }
     }
 
+    /// <summary>The run's GPU memory estimated from its spec (0 when the spec does not parse: it is then refused elsewhere).</summary>
+    static long EstimateMiB(ActiveRun run)
+    {
+        try
+        {
+            return Sensorium.Training.Gpus.GpuMemoryEstimate.MiB(Sensorium.Training.RunSpec.FromJson(run.SpecJson));
+        }
+        catch (Sensorium.Data.DataFormatException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>One scheduling pass. Returns the runs whose workers were launched.</summary>
     public async Task<IReadOnlyList<Run>> DispatchAsync(CancellationToken cancellationToken)
     {
@@ -65,12 +78,24 @@ public sealed class RunDispatcher(
     async Task<IReadOnlyList<Run>> DispatchOnceAsync(CancellationToken cancellationToken)
     {
         var active = await runs.ListActiveAsync();
+        var devices = options.Value.Devices.Select(d => new DeviceSlots(d.Name, d.Slots, d.MemoryMiB)).ToList();
+        var queued = active.Where(r => r.Status == RunStatus.Queued)
+            .Select(r => new QueuedRun(r.Id, r.TeamId, r.CreatedAt, r.RequestedDevice, r.Priority, EstimateMiB(r))).ToList();
+        foreach (var (runId, reason) in FairScheduler.TooLarge(devices, queued))
+        {
+            try
+            {
+                await lifecycle.TransitionAsync(runId, RunStatus.Cancelled, error: "Cancelled by the scheduler. " + reason);
+                logger.LogWarning("Run {RunId} cannot start: {Reason}", runId, reason);
+            }
+            catch (InvalidRunTransitionException) { } // cancelled since we read the queue
+            queued.RemoveAll(q => q.Id == runId);
+        }
         var plan = FairScheduler.Plan(
-            options.Value.Devices.Select(d => new DeviceSlots(d.Name, d.Slots)).ToList(),
-            active.Where(r => r.Status == RunStatus.Queued)
-                .Select(r => new QueuedRun(r.Id, r.TeamId, r.CreatedAt, r.RequestedDevice, r.Priority)).ToList(),
+            devices,
+            queued,
             active.Where(r => r.Status == RunStatus.Running)
-                .Select(r => new RunningRun(r.Id, r.TeamId, r.Device ?? "")).ToList(),
+                .Select(r => new RunningRun(r.Id, r.TeamId, r.Device ?? "", EstimateMiB(r))).ToList(),
             await history.LastStartPerTeamAsync(), time.GetUtcNow());
 
         var launched = new List<Run>();
