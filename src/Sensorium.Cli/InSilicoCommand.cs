@@ -81,7 +81,7 @@ public sealed class InSilicoCommand(string experiment) : ICommand
             {
                 if (events is not null)
                 {
-                    output.WriteLine(JsonSerializer.Serialize(new { @event = "progress", experiment = p.Experiment, stage = p.Stage, done = p.Done, total = p.Total }));
+                    output.WriteLine(JsonSerializer.Serialize(new InSilicoProgressLine(p.Experiment, p.Stage, p.Done, p.Total)));
                     output.Flush();
                 }
                 int percent = p.Total == 0 ? 100 : 100 * p.Done / p.Total;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Sensorium.Data;
 using Sensorium.Training;
 
 namespace Sensorium.Cli;
@@ -21,27 +22,16 @@ public sealed class SubmissionMakeCommand : ICommand
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {
         string run = args.Required("run");
-        string track = args.RequiredChoice("track", "sensorium", "sensorium+");
+        string track = args.RequiredChoice("track", [.. Track.Names]);
         string outDir = args.Required("out");
         string? data = args.Optional("data");
         string? mouse = args.Optional("mouse");
         string device = args.Choice("device", "auto", "auto", "cpu", "cuda");
         args.RejectUnknown();
         var made = SubmissionMaker.Make(run, track, outDir, data, mouse, device, line => error.WriteLine("submission make: " + line));
-        output.WriteLine(JsonSerializer.Serialize(new
-        {
-            run = Path.GetFullPath(run),
-            track,
-            files = made.Select(m => new
-            {
-                tier = m.Tier,
-                path = m.Path,
-                valid = m.Report.Valid,
-                rows = m.Report.Rows,
-                neurons = m.Report.Neurons,
-                errors = m.Report.Errors.Select(e => e.ToString()),
-            }),
-        }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        var report = new SubmissionMakeReport(Path.GetFullPath(run), track, made.Select(m => new MadeSubmissionFile(
+            m.Tier, m.Path, m.Report.Valid, m.Report.Rows, m.Report.Neurons, m.Report.Errors.Select(e => e.ToString()).ToList())).ToList());
+        output.WriteLine(JsonSerializer.Serialize(report, SubmissionMakeReport.Json));
         return made.All(m => m.Report.Valid) ? CommandLine.Ok : CommandLine.InvalidInput;
     }
 }

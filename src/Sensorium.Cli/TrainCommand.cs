@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Sensorium.Data;
 using Sensorium.Models;
 using Sensorium.Training;
 
@@ -9,10 +10,10 @@ namespace Sensorium.Cli;
 /// <summary>`sensorium train`: trains a baseline on a dataset in the official layout and writes a run directory.</summary>
 public sealed class TrainCommand : ICommand
 {
-    public const int Cancelled = 130;
+    public const int Cancelled = WorkerProtocol.CancelledExitCode;
 
     /// <summary>Training stopped on non-finite numbers (the run directory holds the best model before them).</summary>
-    public const int Diverged = 4;
+    public const int Diverged = WorkerProtocol.DivergedExitCode;
 
     public string Name => "train";
     public string Summary => "train a model (LN or the CNN baseline) on a dataset; writes a run directory";
@@ -92,21 +93,10 @@ public sealed class TrainCommand : ICommand
                 error.WriteLine($"train: cancelled; resume with: sensorium train --resume --out {outDir}");
                 return Cancelled;
             }
-            output.WriteLine(JsonSerializer.Serialize(new
-            {
-                type = "summary",
-                run = Path.GetFullPath(outDir),
-                best_validation_correlation = result.BestValidation,
-                best_objective = result.BestObjective,
-                best_epoch = result.BestEpoch,
-                epochs = result.Epochs,
-                stopped_by = result.Reason,
-                diverged = result.Diverged,
-                recoveries = result.Recoveries,
-                seconds = result.Seconds,
-                device = result.Device,
-                model = result.ModelPath,
-            }, events == "-" ? Compact : Indented));
+            var summary = TrainingSummary.Of(new TrainingFinished(result.Epochs, result.BestObjective, result.BestEpoch,
+                result.BestValidation, result.Reason, result.Seconds, result.Diverged, result.Recoveries),
+                Path.GetFullPath(outDir), result.Device, result.ModelPath);
+            output.WriteLine(JsonSerializer.Serialize<TrainingEvent>(summary, events == "-" ? WorkerProtocol.Json : Indented));
             return result.Diverged ? Diverged : CommandLine.Ok;
         }
         finally
@@ -116,17 +106,16 @@ public sealed class TrainCommand : ICommand
         }
     }
 
-    internal static readonly JsonSerializerOptions Compact = new(RunSpec.Json) { WriteIndented = false };
-    private static readonly JsonSerializerOptions Indented = new(RunSpec.Json) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new(WorkerProtocol.Json) { WriteIndented = true };
 
     /// <summary>Builds a spec from the command-line options, with the starter kit's defaults for everything else.</summary>
     public static RunSpec SpecFromOptions(CliArgs args)
     {
         string data = args.Required("data");
-        string track = args.Choice("track", "sensorium", "sensorium", "sensorium+", "all");
+        string track = args.Choice("track", Track.SensoriumName, [.. Track.Names, DatasetSpec.AllMice]);
         string kind = args.Choice("model", "sota", "sota", "ln");
         var mice = args.List("mice");
-        bool plus = track == "sensorium+";
+        bool plus = track == Track.SensoriumPlusName;
         // Ablations: behaviour channels and the shifter default to the track's (both on for sensorium+ only).
         bool behavior = args.Choice("behavior", plus ? "on" : "off", "on", "off") == "on";
         bool shifter = args.Choice("shifter", plus ? "on" : "off", "on", "off") == "on";
@@ -165,7 +154,7 @@ public sealed class TrainCommand : ICommand
             if ((events ?? log) is not null && (e is not BatchProgress || (now - _lastBatchEvent).TotalSeconds >= 0.25 || ((BatchProgress)e).Batch == ((BatchProgress)e).BatchesPerEpoch))
             {
                 if (e is BatchProgress) _lastBatchEvent = now;
-                string json = JsonSerializer.Serialize(e, Compact);
+                string json = WorkerProtocol.Line(e);
                 if (events is not null) lock (events) events.WriteLine(json);
                 if (log is not null) lock (log) log.WriteLine(json);
             }

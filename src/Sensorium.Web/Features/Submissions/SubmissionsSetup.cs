@@ -25,6 +25,7 @@ public static class SubmissionsSetup
         services.AddSingleton<SubmissionNotifications>();
         services.AddSingleton<SubmissionService>();
         services.AddSingleton<RunSubmissionMaker>();
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<CliLauncher>(services);
         services.AddSignalR();
 
         // Per team (or per address for unauthenticated callers), a fixed window of uploads per minute.

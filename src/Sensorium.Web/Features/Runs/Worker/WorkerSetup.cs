@@ -9,6 +9,7 @@ public static class WorkerSetup
     public static IServiceCollection AddProcessRunLauncher(this IServiceCollection services)
     {
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section);
+        services.TryAddSingleton<Hosting.CliLauncher>();
         services.AddSingleton<ProcessRunLauncher>();
         services.TryAddSingleton<IRunLauncher>(sp => sp.GetRequiredService<ProcessRunLauncher>());
         services.AddHostedService(sp => sp.GetRequiredService<ProcessRunLauncher>()); // stops workers with the server

@@ -1,4 +1,4 @@
-namespace Sensorium.Training;
+namespace Sensorium.Contracts;
 
 /// <summary>
 /// How a model is trained. Defaults are the Sensorium starter kit's <c>standard_trainer</c> as configured by its
