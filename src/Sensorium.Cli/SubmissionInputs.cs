@@ -28,8 +28,8 @@ internal static class SubmissionInputs
     {
         string? mouse = args.Optional("mouse");
         string? track = args.Optional("track");
-        if (track is not null && track is not ("sensorium" or "sensorium+"))
-            throw new UsageException($"--track must be one of sensorium|sensorium+ (got '{track}')");
+        if (track is not null && Sensorium.Data.Track.Find(track) is null)
+            throw new UsageException($"--track must be one of {string.Join("|", Sensorium.Data.Track.Names)} (got '{track}')");
         if (mouse is null && track is null) throw new UsageException("--track (or --mouse) is required");
         string tier = args.RequiredChoice("tier", SubmissionTiers.LiveTest, SubmissionTiers.FinalTest);
         return (mouse ?? SubmissionTiers.MouseOfTrack(track!), tier);

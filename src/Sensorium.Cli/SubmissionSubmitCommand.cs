@@ -27,7 +27,7 @@ public sealed class SubmissionSubmitCommand(Func<HttpMessageHandler>? handler = 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {
         string file = args.Required("file");
-        string track = args.RequiredChoice("track", "sensorium", "sensorium+");
+        string track = args.RequiredChoice("track", [.. Sensorium.Data.Track.Names]);
         string tier = args.RequiredChoice("tier", "test", "final_test");
         string server = args.Required("server");
         string? token = args.Optional("token") ?? Environment.GetEnvironmentVariable("SENSORIUM_TOKEN");

@@ -70,6 +70,9 @@ public sealed class RunCurvesTests
         context.Services.AddSingleton(app.Get<TrainingNotifications>());
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.RunSubmissionMaker>()); // the page's submit panel
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionService>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionVisibility>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionAdmission>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Leaderboards.LeaderboardService>());
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionNotifications>());
         context.Services.AddSingleton(TimeProvider.System);
         context.AddAuthorization().SetAuthorized(member.UserName)
