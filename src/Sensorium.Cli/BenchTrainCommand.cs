@@ -15,12 +15,8 @@ namespace Sensorium.Cli;
 public sealed class BenchTrainCommand : ICommand
 {
     public string Name => "bench train";
-    public string Summary => "time the training step (samples/s, ms/step, forward/backward/optimizer, eval, peak memory; JSON)";
-    public string Usage => "usage: sensorium bench train [--neurons 8000] [--batch 128] [--steps 10] [--warmup 2] [--threads N] " +
-                           "[--device auto|cpu|cuda] [--model sota|ln] [--plus] [--eval-steps N] [--profile N] [--seed 42] [--baseline] [--host-rng]\n" +
-                           "  --baseline: without the speed-ups of the perf branch (NCHW core, (B,N,1,2) readout grid); for huge pages\n" +
-                           "  off as well, run with THP_MEM_ALLOC_ENABLE=0 in the environment.\n" +
-                           "  --host-rng: on CUDA, draw the readouts' position noise on the host and copy it (the earlier way; --baseline implies it).";
+    public string Summary => CliHelp.Of(Name).Summary;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {

@@ -8,16 +8,8 @@ namespace Sensorium.Cli;
 public sealed class SubmissionMakeCommand : ICommand
 {
     public string Name => "submission make";
-    public string Summary => "write and validate a run's live-test and final-test submission CSVs for a track";
-    public string Usage => """
-        usage: sensorium submission make --run RUNDIR --track sensorium|sensorium+ --out DIR [--data DIR] [--mouse KEY]
-                                         [--device auto|cpu|cuda]
-          --track   sensorium: mouse 26872-17-20; sensorium+: mouse 27204-5-13 (the run must have been trained on it)
-          --data    the dataset to read the mouse from (default: the run's own)
-          --mouse   another data key (e.g. a pre-training mouse's live test)
-        Writes DIR/submission_file_live_test.csv and DIR/submission_file_final_test.csv (when the mouse has a final
-        test), validates each, and prints a JSON report. Exit code 1 if a written file does not validate.
-        """;
+    public string Summary => CliHelp.Of(Name).Summary;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {

@@ -16,34 +16,8 @@ public sealed class TrainCommand : ICommand
     public const int Diverged = WorkerProtocol.DivergedExitCode;
 
     public string Name => "train";
-    public string Summary => "train a model (LN or the CNN baseline) on a dataset; writes a run directory";
-    public string Usage => """
-        usage: sensorium train --data DIR --out RUNDIR [--track sensorium|sensorium+|all] [--model sota|ln]
-                               [--epochs N] [--mice KEY,...] [--seed N] [--device auto|cpu|cuda] [--threads N]
-                               [--batch-size N] [--lr X] [--scale X] [--behavior on|off] [--shifter on|off]
-                               [--events -|FILE] [--events-log FILE]
-               sensorium train --spec SPEC.json --out RUNDIR [--events -|FILE] [--events-log FILE]
-               sensorium train --resume --out RUNDIR [--events -|FILE] [--events-log FILE]
-          --track    sensorium: stimulus only on 26872-17-20 (default); sensorium+: behaviour channels and shifter on
-                     27204-5-13; all: one shared core over every mouse of the dataset, stimulus only
-          --model    sota (4-layer CNN core + Gaussian readout, default) or ln (linear-nonlinear: 3 linear layers)
-          --epochs   maximum epochs (default 200; early stopping usually ends sooner)
-          --mice     train these data keys instead of the track's (any dataset in the official layout)
-          --behavior behaviour (pupil, its derivative, running) as 3 extra input channels; default: on for sensorium+
-          --shifter  a per-mouse shifter of the readout grid driven by the pupil centre; default: on for sensorium+
-                     (ablations: e.g. --track sensorium+ --shifter off; the SENSORIUM mouse's test tiers have
-                     behaviour and pupil centre zeroed, so do not turn these on for 26872-17-20)
-          --spec     a full run spec (JSON: dataset, model, trainer, seed) instead of the options above
-          --resume   continue RUNDIR from its last checkpoint
-          --events   write every training event as a JSON line (- = stdout, then the summary is the last line)
-          --events-log  also append every event line to FILE (the workbench reads it back if it lost the stdout)
-        Progress goes to stderr; the final JSON summary (best validation correlation per mouse) to stdout.
-        A health guard checks the loss and gradients before every optimizer step and the weights after every epoch:
-        on a NaN or infinity the step is skipped, the best weights are restored and training goes on at a lower
-        learning rate (at most twice; a spec's trainer.onDivergence "stop" stops at once), then stops as diverged.
-        Exit codes: 0 done, 1 invalid input, 2 usage, 4 diverged (model.pth holds the best weights before it),
-        130 cancelled (Ctrl+C/SIGTERM; the checkpoint is kept).
-        """;
+    public string Summary => CliHelp.Of(Name).Summary;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {
