@@ -3,8 +3,11 @@ using Sensorium.Data;
 
 namespace Sensorium.Cli;
 
-/// <summary>One option of a command: its name, the value it takes (null for a switch), what it does (null: listed in the synopsis only), whether it is required.</summary>
-public sealed record CliOption(string Name, string? Value = null, string? Help = null, bool Required = false);
+/// <summary>
+/// One option of a command: its name, the value it takes (null for a switch), what it does (null: listed in the
+/// synopsis only), whether it is required, and whether the first synopsis line lists it (false: only another form does).
+/// </summary>
+public sealed record CliOption(string Name, string? Value = null, string? Help = null, bool Required = false, bool InSynopsis = true);
 
 /// <summary>
 /// A command's help: its one-line summary and what `--help` and a usage error print, generated from its options (the
@@ -23,15 +26,15 @@ public sealed record CommandHelp(string Command, string Summary, IReadOnlyList<C
         string head = $"usage: sensorium {Command}";
         var words = new List<string>();
         if (Positional is not null) words.Add(Positional);
-        words.AddRange(Options.Select(o => o.Required ? Synopsis(o) : $"[{Synopsis(o)}]"));
-        string indent = new(' ', head.Length + 1);
+        words.AddRange(Options.Where(o => o.InSynopsis).Select(o => o.Required ? Synopsis(o) : $"[{Synopsis(o)}]"));
+        string indent = new(' ', head.Length);
         var line = new StringBuilder(head);
         foreach (var word in words)
         {
             if (line.Length + 1 + word.Length > Width && line.Length > indent.Length)
             {
                 text.AppendLine(line.ToString());
-                line.Clear().Append(indent.TrimEnd());
+                line.Clear().Append(indent);
             }
             line.Append(' ').Append(word);
         }
@@ -111,8 +114,8 @@ public static class CliHelp
             new("shifter", "on|off", $"a per-mouse shifter of the readout grid driven by the pupil centre; default: on for {Track.SensoriumPlusName}\n" +
                 $"(ablations: e.g. --track {Track.SensoriumPlusName} --shifter off; the SENSORIUM mouse's test tiers have\n" +
                 $"behaviour and pupil centre zeroed, so do not turn these on for {Track.Sensorium.Mouse})"),
-            new("spec", "SPEC.json", "a full run spec (JSON: dataset, model, trainer, seed) instead of the options above"),
-            new("resume", null, "continue RUNDIR from its last checkpoint"),
+            new("spec", "SPEC.json", "a full run spec (JSON: dataset, model, trainer, seed) instead of the options above", InSynopsis: false),
+            new("resume", null, "continue RUNDIR from its last checkpoint", InSynopsis: false),
             new("events", "-|FILE", "write every training event as a JSON line (- = stdout, then the summary is the last line)"),
             new("events-log", "FILE", "also append every event line to FILE (the workbench reads it back if it lost the stdout)"),
         ],
