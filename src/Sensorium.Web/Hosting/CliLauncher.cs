@@ -57,21 +57,14 @@ public sealed class CliLauncher(IOptions<WorkerOptions> worker, IOptions<Workben
     /// </summary>
     public ProcessStartInfo StartInfo(IEnumerable<string> arguments, int? threads = null, string? device = null)
     {
-        var command = Command;
-        if (command.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) && !File.Exists(command))
-            throw new FileNotFoundException($"The sensorium CLI is not at {command}: build the solution (Sensorium.Web builds it) or set Worker:Command.", command);
+        var (fileName, argumentList) = CommandLine(arguments);
         var start = new ProcessStartInfo
         {
+            FileName = fileName,
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
             UseShellExecute = false, WorkingDirectory = workbench.Value.DataDirectory,
         };
-        if (command.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
-        {
-            start.FileName = DotnetHost();
-            start.ArgumentList.Add(command);
-        }
-        else start.FileName = command;
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var argument in argumentList) start.ArgumentList.Add(argument);
 
         start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
         if (threads is { } n)
@@ -82,6 +75,19 @@ public sealed class CliLauncher(IOptions<WorkerOptions> worker, IOptions<Workben
         if (device is not null && device.StartsWith("cuda:", StringComparison.OrdinalIgnoreCase))
             start.Environment["CUDA_VISIBLE_DEVICES"] = device["cuda:".Length..];
         return start;
+    }
+
+    /// <summary>
+    /// The program and arguments that run <c>sensorium ARGUMENTS</c>: a <c>.dll</c> through the dotnet host, else the
+    /// executable (also what a Slurm job runs on another node).
+    /// </summary>
+    public (string FileName, IReadOnlyList<string> Arguments) CommandLine(IEnumerable<string> arguments)
+    {
+        var command = Command;
+        if (!command.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)) return (command, [.. arguments]);
+        if (!File.Exists(command))
+            throw new FileNotFoundException($"The sensorium CLI is not at {command}: build the solution (Sensorium.Web builds it) or set Worker:Command.", command);
+        return (DotnetHost(), [command, .. arguments]);
     }
 
     /// <summary>Starts <c>sensorium ARGUMENTS</c> (see <see cref="StartInfo"/>); the caller reads its output and waits for it.</summary>

@@ -36,6 +36,7 @@ public static class WorkerSetup
     {
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section);
         services.AddOptions<SlurmOptions>().BindConfiguration(SlurmOptions.Section);
+        services.TryAddSingleton<Hosting.CliLauncher>();
         services.AddSingleton<SlurmClient>();
         services.AddSingleton<SlurmRunLauncher>();
         services.TryAddSingleton<IRunLauncher>(sp => sp.GetRequiredService<SlurmRunLauncher>());
