@@ -31,8 +31,6 @@ public sealed class BenchTrainCommand : ICommand
         int evalSteps = args.Int("eval-steps", Math.Max(1, steps / 2), 0, 100_000);
         int profile = args.Int("profile", 0, 0, 1000);
         int seed = args.Int("seed", 42, 0, int.MaxValue);
-        bool baseline = args.Flag("baseline");
-        bool hostRng = args.Flag("host-rng");
         args.RejectUnknown();
 
         // Threads: the intra-op count applies to the calling thread (and is the default for new ones); inter-op
@@ -70,12 +68,6 @@ public sealed class BenchTrainCommand : ICommand
             return CommandLine.InvalidInput;
         }
         using var _ = bench;
-        if ((baseline || hostRng) && bench.Model.Noise is { } noise) noise.HostRngOnCuda = true;
-        if (baseline)
-        {
-            bench.Model.Core.ChannelsLastOnCpu = false;
-            foreach (string key in bench.Model.DataKeys) bench.Model.Readout(key).NeuronsAlongGridWidth = false;
-        }
 
         for (int i = 0; i < warmup; i++)
         {
@@ -110,7 +102,7 @@ public sealed class BenchTrainCommand : ICommand
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
-            json.WriteString("implementation", baseline ? "torchsharp-baseline" : hostRng ? "torchsharp-host-rng" : "torchsharp");
+            json.WriteString("implementation", "torchsharp");
             json.WriteString("model", modelName + (plus ? "+" : ""));
             json.WriteNumber("neurons", neurons);
             json.WriteNumber("batch", batch);
@@ -162,7 +154,7 @@ public sealed class BenchTrainCommand : ICommand
         }
         output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
         error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{(baseline ? "torchsharp-baseline" : hostRng ? "torchsharp-host-rng" : "torchsharp")} {modelName}{(plus ? "+" : "")} N={neurons} B={batch} {bench.Device} {get_num_threads()} threads: " +
+            $"torchsharp {modelName}{(plus ? "+" : "")} N={neurons} B={batch} {bench.Device} {get_num_threads()} threads: " +
             $"train {samplesPerSecond:F1} samples/s, {median:F0} ms/step (fwd {forward:F0}, bwd {backward:F0}, adam {optimizerMs:F0}); " +
             $"eval {(evalMs.Count > 0 ? $"{evalSamplesPerSecond:F1} samples/s" : "not run")}; peak {peak / mb:F0} MB; libtorch {libtorch}; load {string.Join(' ', load)}"));
         return CommandLine.Ok;

@@ -217,10 +217,8 @@ public static class CliHelp
         [
             new("neurons", "8000"), new("batch", "128"), new("steps", "10"), new("warmup", "2"), new("threads", "N"), Device,
             new("model", "sota|ln"), new("plus"), new("eval-steps", "N"), new("profile", "N"), new("seed", "42"),
-            new("baseline", null, "without the speed-ups of the perf branch (NCHW core, (B,N,1,2) readout grid); for huge pages\n" +
-                "off as well, run with THP_MEM_ALLOC_ENABLE=0 in the environment."),
-            new("host-rng", null, "on CUDA, draw the readouts' position noise on the host and copy it (the earlier way; --baseline implies it)."),
-        ]),
+        ],
+        ["  Huge pages off: run with THP_MEM_ALLOC_ENABLE=0 in the environment."]),
 
         .. Experiments.Select(InSilico),
     ];
