@@ -15,12 +15,8 @@ namespace Sensorium.Cli;
 public sealed class BenchTrainCommand : ICommand
 {
     public string Name => "bench train";
-    public string Summary => "time the training step (samples/s, ms/step, forward/backward/optimizer, eval, peak memory; JSON)";
-    public string Usage => "usage: sensorium bench train [--neurons 8000] [--batch 128] [--steps 10] [--warmup 2] [--threads N] " +
-                           "[--device auto|cpu|cuda] [--model sota|ln] [--plus] [--eval-steps N] [--profile N] [--seed 42] [--precision fp32|bf16] [--no-split]\n" +
-                           "  --precision bf16: bf16 model (weights, activations, gradients) with fp32 master weights for Adam.\n" +
-                           "  --no-split: no synchronisation between forward, backward and Adam (one per step: the loss read).\n" +
-                           "  Huge pages off: run with THP_MEM_ALLOC_ENABLE=0 in the environment.";
+    public string Summary => CliHelp.Of(Name).Summary;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {

@@ -16,7 +16,7 @@ namespace Sensorium.Training;
 /// </summary>
 public sealed class MixedPrecision : IDisposable
 {
-    public const string Fp32 = "fp32", Bf16 = "bf16";
+    public const string Fp32 = TrainerSpec.Fp32, Bf16 = TrainerSpec.Bf16;
 
     private readonly List<(Tensor Master, Tensor Compute)> parameters;
     private readonly List<(Tensor Master, Tensor Compute)> buffers;

@@ -28,7 +28,7 @@ public sealed class NeuronsPageTests
         await store.TransitionAsync(run.Id, RunStatus.Succeeded);
         string runDir = Path.Combine(app.Get<IOptions<WorkbenchOptions>>().Value.ArtifactsDirectory, run.Id.ToString());
         Directory.CreateDirectory(runDir);
-        File.WriteAllText(Path.Combine(runDir, "spec.json"), new Sensorium.Training.RunSpec { Dataset = new Sensorium.Training.DatasetSpec { Path = dataset } }.ToJson());
+        File.WriteAllText(Path.Combine(runDir, "spec.json"), new Sensorium.Training.RunSpec { Dataset = new DatasetSpec { Path = dataset } }.ToJson());
 
         var folder = new InSilicoFolder(Path.Combine(runDir, InSilicoFolder.DefaultName));
         var scores = Enumerable.Range(0, N).Select(j => new NeuronScore(j, 10 + j, 100 * j, -50 * j, 200, 0.1 * j, 0.1 * j + 0.05, 0.2 + 0.1 * j)).ToList();

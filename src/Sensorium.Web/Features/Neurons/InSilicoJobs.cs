@@ -20,7 +20,7 @@ public sealed record InSilicoJob(long RunId, InSilicoJobState State, string Stag
 /// of the server), writing to <c>RUN/insilico</c>. Progress comes from the worker's JSON lines; subscribers hear of
 /// every change. Job states live in memory: after a restart the results on disk remain, a job in flight is lost.
 /// </summary>
-public sealed class InSilicoJobs(IOptions<SubmissionsOptions> submissions, IOptions<Sensorium.Web.Features.Runs.Worker.WorkerOptions> worker,
+public sealed class InSilicoJobs(CliLauncher cli, IOptions<Sensorium.Web.Features.Runs.Worker.WorkerOptions> worker,
     RunSubmissionMaker runs, ILogger<InSilicoJobs> logger, IHostApplicationLifetime lifetime) : IDisposable
 {
     private readonly ConcurrentDictionary<long, InSilicoJob> _jobs = new();
@@ -94,56 +94,21 @@ public sealed class InSilicoJobs(IOptions<SubmissionsOptions> submissions, IOpti
     /// <summary>Runs the worker; null on success, else the reason (its last error line or exit code).</summary>
     private async Task<string?> RunWorkerAsync(long runId, string runDir, int meiNeurons, CancellationToken cancel)
     {
-        string cli = FindCli() ?? throw new InvalidOperationException("no built sensorium CLI found (build src/Sensorium.Cli or set Submissions:CliPath)");
-        var start = cli.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? new ProcessStartInfo("dotnet") { ArgumentList = { cli } }
-            : new ProcessStartInfo(cli);
-        foreach (var a in new[] { "insilico", "all", "--run", runDir, "--out", Path.Combine(runDir, InSilicoFolder.DefaultName),
-                     "--neurons", "all", "--mei-neurons", $"top:{meiNeurons}", "--device", "cpu", "--events", "-" })
-            start.ArgumentList.Add(a);
+        List<string> arguments = ["insilico", "all", "--run", runDir, "--out", Path.Combine(runDir, InSilicoFolder.DefaultName),
+            "--neurons", "all", "--mei-neurons", $"top:{meiNeurons}", "--device", "cpu", "--events", "-"];
         if (worker.Value.ThreadsPerSlot > 0) // as many CPU threads as a training slot gets
-        {
-            start.ArgumentList.Add("--threads");
-            start.ArgumentList.Add(worker.Value.ThreadsPerSlot.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-        start.RedirectStandardOutput = start.RedirectStandardError = true;
-        start.UseShellExecute = false;
-        start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
-        using var process = Process.Start(start) ?? throw new IOException($"could not start {cli}");
-        var stderr = process.StandardError.ReadToEndAsync(cancel);
+            arguments.AddRange(["--threads", worker.Value.ThreadsPerSlot.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         string[] order = ["scores", "rf", "mei", "tuning", "score"];
-        try
+        var outcome = await cli.RunAsync(arguments, line =>
         {
-            while (await process.StandardOutput.ReadLineAsync(cancel) is { } line)
-            {
-                if (!line.StartsWith('{')) continue;
-                using var json = JsonDocument.Parse(line);
-                var root = json.RootElement;
-                if (root.GetProperty("event").GetString() != "progress") continue;
-                string experiment = root.GetProperty("experiment").GetString()!;
-                int done = root.GetProperty("done").GetInt32(), total = root.GetProperty("total").GetInt32();
-                int at = Math.Max(0, Array.IndexOf(order, experiment));
-                // An experiment reports several stages, each from 0: the bar holds at the furthest point reached.
-                double progress = Math.Max(Get(runId)?.Progress ?? 0, (at + (total == 0 ? 1 : done / (double)total)) / order.Length);
-                Set(new InSilicoJob(runId, InSilicoJobState.Running, $"{experiment}: {root.GetProperty("stage").GetString()} {done}/{total}",
-                    progress, null, DateTimeOffset.UtcNow));
-            }
-            await process.WaitForExitAsync(cancel);
-        }
-        catch (OperationCanceledException) { process.Kill(entireProcessTree: true); throw; }
-        string errors = await stderr;
-        if (process.ExitCode == 0) return null;
-        string? last = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
-        return last ?? $"the worker exited with code {process.ExitCode}";
-    }
-
-    private string? FindCli()
-    {
-        if (submissions.Value.CliPath is { } configured) return Path.GetFullPath(configured, WorkbenchPaths.ContentRoot);
-        var candidates = new List<string> { Path.Combine(AppContext.BaseDirectory, "sensorium.dll") };
-        foreach (var configuration in new[] { "Release", "Debug" })
-            candidates.Add(Path.Combine(WorkbenchPaths.ContentRoot, "src", "Sensorium.Cli", "bin", configuration, "net10.0", "sensorium.dll"));
-        return candidates.FirstOrDefault(File.Exists);
+            if (InSilicoProgressLine.Parse(line) is not { } p) return;
+            int at = Math.Max(0, Array.IndexOf(order, p.Experiment));
+            // An experiment reports several stages, each from 0: the bar holds at the furthest point reached.
+            double progress = Math.Max(Get(runId)?.Progress ?? 0, (at + (p.Total == 0 ? 1 : p.Done / (double)p.Total)) / order.Length);
+            Set(new InSilicoJob(runId, InSilicoJobState.Running, $"{p.Experiment}: {p.Stage} {p.Done}/{p.Total}", progress, null, DateTimeOffset.UtcNow));
+        }, cancel: cancel);
+        if (outcome.ExitCode == 0) return null;
+        return outcome.LastErrorLine ?? $"the worker exited with code {outcome.ExitCode}";
     }
 
     public void Dispose()
@@ -156,5 +121,9 @@ public sealed class InSilicoJobs(IOptions<SubmissionsOptions> submissions, IOpti
 public static class NeuronsSetup
 {
     /// <summary>The Neurons page's in-silico job queue.</summary>
-    public static IServiceCollection AddNeurons(this IServiceCollection services) => services.AddSingleton<InSilicoJobs>();
+    public static IServiceCollection AddNeurons(this IServiceCollection services)
+    {
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<CliLauncher>(services);
+        return services.AddSingleton<InSilicoJobs>();
+    }
 }

@@ -17,7 +17,7 @@ public static class RunsSetup
         services.TryAddSingleton<Sensorium.Storage.Runs.TeamServiceHistory>();
         services.AddSingleton<RunLifecycle>();
         services.AddSingleton<RunProgressRecorder>();
-        services.AddSingleton<RunSubmissionValidator>();
+        services.AddSingleton<RunRequestValidator>();
         services.AddSingleton<RunQueue>();
         services.AddSingleton<Queue.DeviceMonitor>(); // the host's queue view: CPU, memory, GPUs
         services.AddSingleton<RunDispatcher>();
