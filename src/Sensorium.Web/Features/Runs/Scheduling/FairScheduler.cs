@@ -3,17 +3,21 @@ namespace Sensorium.Web.Features.Runs.Scheduling;
 /// <summary>A device and how many runs it takes at once.</summary>
 public sealed record DeviceSlots(string Name, int Slots);
 
+/// <summary>What takes a device slot: a training run, or the in-silico experiments of a finished run (a job).</summary>
+public enum SlotWork { Run, InSilicoJob }
+
 /// <summary>
-/// A run waiting in the queue. <see cref="RequestedDevice"/> null: any device. <see cref="Priority"/>: the host's,
-/// higher first (default 0).
+/// A run (or job, see <see cref="Kind"/>) waiting in the queue. <see cref="RequestedDevice"/> null: any device.
+/// <see cref="Priority"/>: the host's, higher first (default 0).
 /// </summary>
-public sealed record QueuedRun(long Id, long TeamId, DateTimeOffset CreatedAt, string? RequestedDevice = null, int Priority = 0);
+public sealed record QueuedRun(long Id, long TeamId, DateTimeOffset CreatedAt, string? RequestedDevice = null, int Priority = 0,
+    SlotWork Kind = SlotWork.Run);
 
-/// <summary>A run holding a slot of <see cref="Device"/>.</summary>
-public sealed record RunningRun(long Id, long TeamId, string Device);
+/// <summary>A run (or job) holding a slot of <see cref="Device"/>.</summary>
+public sealed record RunningRun(long Id, long TeamId, string Device, SlotWork Kind = SlotWork.Run);
 
-/// <summary>The scheduler's decision: start this run on this device.</summary>
-public sealed record RunStart(long RunId, string Device);
+/// <summary>The scheduler's decision: start this run (or job: <see cref="Kind"/>, whose id is <see cref="RunId"/>) on this device.</summary>
+public sealed record RunStart(long RunId, string Device, SlotWork Kind = SlotWork.Run);
 
 /// <summary>
 /// Decides which queued runs start next; pure, so the fairness rules are tested without a database or processes.
@@ -28,6 +32,7 @@ public sealed record RunStart(long RunId, string Device);
 /// </para>
 /// A run that asked for a device waits for that device; others take the device with the most free slots
 /// (ties: the order devices are configured in). Runs on devices no longer configured hold no slot.
+/// In-silico jobs are planned exactly like runs (a slot each, counted for their team); ids are per kind.
 /// </summary>
 public static class FairScheduler
 {
@@ -45,7 +50,7 @@ public static class FairScheduler
 
         var runningPerTeam = running.GroupBy(r => r.TeamId).ToDictionary(g => g.Key, g => g.Count());
         var waiting = queued
-            .OrderByDescending(r => r.Priority).ThenBy(r => r.CreatedAt).ThenBy(r => r.Id)
+            .OrderByDescending(r => r.Priority).ThenBy(r => r.CreatedAt).ThenBy(r => r.Kind).ThenBy(r => r.Id)
             .GroupBy(r => r.TeamId)
             .ToDictionary(g => g.Key, g => g.ToList());
 
@@ -69,7 +74,7 @@ public static class FairScheduler
             lastStart[chosen.Run.TeamId] = planTime;
             planTime = planTime.AddTicks(1); // later starts of this plan come after earlier ones
             waiting[chosen.Run.TeamId].Remove(chosen.Run);
-            starts.Add(new RunStart(chosen.Run.Id, chosen.Device.Name));
+            starts.Add(new RunStart(chosen.Run.Id, chosen.Device.Name, chosen.Run.Kind));
         }
         return starts;
     }
@@ -82,6 +87,7 @@ public static class FairScheduler
         : standing.LastStart != other.LastStart ? standing.LastStart < other.LastStart
         : run.Priority != otherRun.Priority ? run.Priority > otherRun.Priority
         : run.CreatedAt != otherRun.CreatedAt ? run.CreatedAt < otherRun.CreatedAt
+        : run.Kind != otherRun.Kind ? run.Kind < otherRun.Kind
         : run.Id < otherRun.Id;
 
     static FreeSlots? PickDevice(List<FreeSlots> free, QueuedRun run)
