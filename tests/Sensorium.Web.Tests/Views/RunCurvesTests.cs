@@ -59,7 +59,7 @@ public sealed class RunCurvesTests
     }
 
     /// <summary>A bUnit context with what the run page needs, signed in as <paramref name="member"/>.</summary>
-    static BunitContext RunPageContext(WorkbenchApp app, long teamId, Sensorium.Storage.Accounts.User member)
+    internal static BunitContext RunPageContext(WorkbenchApp app, long teamId, Sensorium.Storage.Accounts.User member)
     {
         var context = new BunitContext();
         context.JSInterop.Mode = JSRuntimeMode.Loose;

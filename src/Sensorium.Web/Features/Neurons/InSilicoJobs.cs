@@ -36,7 +36,7 @@ public sealed record InSilicoJob(long RunId, InSilicoJobState State, string Stag
 /// </summary>
 public sealed class InSilicoJobs(IOptions<SubmissionsOptions> submissions, IOptions<WorkerOptions> worker, IOptions<WorkbenchOptions> workbench,
     InSilicoJobStore store, RunStore runStore, RunSubmissionMaker runs, QueueSignal signal, TimeProvider time,
-    ILogger<InSilicoJobs> logger, IHostApplicationLifetime lifetime) : ISlotJobs, IDisposable
+    ILogger<InSilicoJobs> logger, IHostApplicationLifetime lifetime) : ISlotJobs, IHostedService, IDisposable
 {
     /// <summary>What a job's worker left running when the server stopped gets as its message.</summary>
     public const string InterruptedMessage =
@@ -45,6 +45,7 @@ public sealed class InSilicoJobs(IOptions<SubmissionsOptions> submissions, IOpti
     /// <summary>Each run's latest job as last seen (the store is the truth; this saves a query per progress line).</summary>
     private readonly ConcurrentDictionary<long, InSilicoJob> _latest = new();
     private readonly ConcurrentDictionary<long, DateTimeOffset> _lastStored = new();
+    private readonly ConcurrentDictionary<long, Task> _supervising = new();
     private readonly CancellationTokenSource _stopping = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
 
     /// <summary>A run's job changed (queued, started, progress, ended); the argument is the run id.</summary>
@@ -142,7 +143,11 @@ public sealed class InSilicoJobs(IOptions<SubmissionsOptions> submissions, IOpti
     {
         if (await store.StartAsync(jobId, device) is not { } job) return; // no longer queued
         Publish(job);
-        _ = Task.Run(() => SuperviseAsync(job));
+        _supervising[job.Id] = Task.Run(async () =>
+        {
+            try { await SuperviseAsync(job); }
+            finally { _supervising.TryRemove(job.Id, out _); }
+        });
     }
 
     private void Publish(StoredJob job) => Set(InSilicoJob.From(job));
@@ -248,7 +253,12 @@ public sealed class InSilicoJobs(IOptions<SubmissionsOptions> submissions, IOpti
             }
             await process.WaitForExitAsync(cancel);
         }
-        catch (OperationCanceledException) { process.Kill(entireProcessTree: true); throw; }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(TimeSpan.FromSeconds(10));
+            throw;
+        }
         string errors = await stderr;
         if (process.ExitCode == 0) return null;
         string? last = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
@@ -264,8 +274,22 @@ public sealed class InSilicoJobs(IOptions<SubmissionsOptions> submissions, IOpti
         return candidates.FirstOrDefault(File.Exists);
     }
 
-    public void Dispose()
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The server stops: the workers of running jobs are stopped and their jobs stored as interrupted.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _disposed) == 1) return; // stopped and disposed already
+        _stopping.Cancel();
+        try { await Task.WhenAll(_supervising.Values.ToArray()).WaitAsync(cancellationToken); }
+        catch (OperationCanceledException) { logger.LogWarning("In-silico jobs still stopping when the server's stop timed out."); }
+    }
+
+    private int _disposed;
+
+    public void Dispose() // the host and a test's component context may both dispose it
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stopping.Cancel();
         _stopping.Dispose();
     }
@@ -279,6 +303,7 @@ public static class NeuronsSetup
         services.AddSingleton<InSilicoJobStore>();
         services.AddSingleton<InSilicoJobs>();
         services.AddSingleton<ISlotJobs>(sp => sp.GetRequiredService<InSilicoJobs>());
+        services.AddHostedService(sp => sp.GetRequiredService<InSilicoJobs>()); // its StopAsync: jobs in flight end interrupted
         return services;
     }
 }
