@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a fresh Debian machine (Chromium for the browser tests), then runs every test:
+# Installs what the tests need on a fresh Debian machine (Chromium, PostgreSQL), then runs every test:
 # first every test project except the browser tests (side by side, as `dotnet test` does for a solution), then the
 # browser tests alone. Each browser test starts the app with training workers and a Chromium; beside the other
 # assemblies' trainings on a 2-core machine they starved (a tiny run waited 180 s to start), so they come last.
@@ -7,11 +7,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "Installing Debian's chromium for the browser tests..." >&2
+# Debian packages the tests use: Chromium (browser tests), PostgreSQL (the storage tests run on SQLite and on a
+# throw-away PostgreSQL cluster they start themselves, see tests/Sensorium.Storage.Tests/PostgresServer.cs).
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian's ${missing[*]} for the tests..." >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
 fi
 
 # OpenMP busy-waiting makes concurrent TorchSharp work crawl on shared cores (see README, "Performance").

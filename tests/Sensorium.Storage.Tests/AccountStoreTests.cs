@@ -2,9 +2,9 @@ using Sensorium.Storage.Accounts;
 
 namespace Sensorium.Storage.Tests;
 
-public sealed class AccountStoreTests : IDisposable
+public abstract class AccountStoreTests(DatabaseEngine engine) : IDisposable
 {
-    readonly TempDatabase temp = new();
+    readonly TempDatabase temp = new(engine);
     public void Dispose() => temp.Dispose();
 
     [Fact]
@@ -53,3 +53,7 @@ public sealed class AccountStoreTests : IDisposable
         Assert.Null(await tokens.UseAsync(token));
     }
 }
+
+public sealed class AccountStoreOnSqliteTests() : AccountStoreTests(DatabaseEngine.Sqlite);
+
+public sealed class AccountStoreOnPostgresTests() : AccountStoreTests(DatabaseEngine.Postgres);

@@ -2,9 +2,9 @@ using Sensorium.Storage.Datasets;
 
 namespace Sensorium.Storage.Tests;
 
-public sealed class DatasetStoreTests : IDisposable
+public abstract class DatasetStoreTests(DatabaseEngine engine) : IDisposable
 {
-    readonly TempDatabase temp = new();
+    readonly TempDatabase temp = new(engine);
     public void Dispose() => temp.Dispose();
 
     [Fact]
@@ -22,3 +22,7 @@ public sealed class DatasetStoreTests : IDisposable
         Assert.NotNull(stored.CheckedAt);
     }
 }
+
+public sealed class DatasetStoreOnSqliteTests() : DatasetStoreTests(DatabaseEngine.Sqlite);
+
+public sealed class DatasetStoreOnPostgresTests() : DatasetStoreTests(DatabaseEngine.Postgres);

@@ -3,11 +3,10 @@ using Sensorium.Storage.Runs;
 
 namespace Sensorium.Storage.Tests;
 
-public sealed class RunStoreTests : IDisposable
+public abstract class RunStoreTests(DatabaseEngine engine) : IDisposable
 {
-    readonly TempDatabase temp = new();
-    readonly RunStore runs;
-    public RunStoreTests() => runs = new RunStore(temp.Database, temp.Time);
+    readonly TempDatabase temp = new(engine);
+    RunStore runs => field ??= new RunStore(temp.Database, temp.Time);
     public void Dispose() => temp.Dispose();
 
     async Task<NewRun> NewRunAsync(string team = "A")
@@ -134,3 +133,7 @@ public sealed class RunStoreTests : IDisposable
         Assert.Equal((1, 0, 1.0), (thinned[0].Epoch, thinned[0].Batch, thinned[0].Loss));
     }
 }
+
+public sealed class RunStoreOnSqliteTests() : RunStoreTests(DatabaseEngine.Sqlite);
+
+public sealed class RunStoreOnPostgresTests() : RunStoreTests(DatabaseEngine.Postgres);

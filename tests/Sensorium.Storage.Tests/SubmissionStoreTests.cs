@@ -4,9 +4,9 @@ using Sensorium.Storage.Submissions;
 
 namespace Sensorium.Storage.Tests;
 
-public sealed class SubmissionStoreTests : IDisposable
+public abstract class SubmissionStoreTests(DatabaseEngine engine) : IDisposable
 {
-    readonly TempDatabase temp = new();
+    readonly TempDatabase temp = new(engine);
     public void Dispose() => temp.Dispose();
 
     static Submission Entry(long teamId, long userId, string track, string tier, double score, long? runId = null) => new()
@@ -55,3 +55,7 @@ public sealed class SubmissionStoreTests : IDisposable
         Assert.False(await store.IsFinalRevealedAsync("sensorium+"));
     }
 }
+
+public sealed class SubmissionStoreOnSqliteTests() : SubmissionStoreTests(DatabaseEngine.Sqlite);
+
+public sealed class SubmissionStoreOnPostgresTests() : SubmissionStoreTests(DatabaseEngine.Postgres);

@@ -2,13 +2,18 @@ using Sensorium.Storage;
 
 namespace Sensorium.Storage.Tests;
 
-/// <summary>A real SQLite file in its own temp folder, migrated; deleted after the test.</summary>
+/// <summary>
+/// A real, migrated, empty database, deleted after the test: a SQLite file in its own temp folder, or a database of
+/// its own on the tests' PostgreSQL server (<see cref="PostgresServer"/>).
+/// </summary>
 public sealed class TempDatabase : IDisposable
 {
-    public TempDatabase()
+    public TempDatabase(DatabaseEngine engine = DatabaseEngine.Sqlite)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("sensorium-storage-").FullName;
-        Database = new Database(Path.Combine(Directory, "workbench.db"));
+        Database = engine == DatabaseEngine.Sqlite
+            ? new Database(Path.Combine(Directory, "workbench.db"))
+            : Database.Postgres(PostgresServer.CreateDatabase());
         Database.Initialize();
     }
 
@@ -19,6 +24,7 @@ public sealed class TempDatabase : IDisposable
     public void Dispose()
     {
         Database.ClearPools();
+        if (Database.Engine == DatabaseEngine.Postgres) PostgresServer.DropDatabase(Database.ConnectionString);
         System.IO.Directory.Delete(Directory, recursive: true);
     }
 }

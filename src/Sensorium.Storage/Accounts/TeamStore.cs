@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace Sensorium.Storage.Accounts;
 
@@ -16,7 +15,7 @@ public sealed class TeamStore(Database database, TimeProvider time)
                 "INSERT INTO teams (name, created_at) VALUES (@Name, @CreatedAt) RETURNING id", team);
             return team with { Id = id };
         }
-        catch (SqliteException e) when (e.SqliteExtendedErrorCode == SqliteErrors.ConstraintUnique)
+        catch (Exception e) when (Database.IsUniqueViolation(e))
         {
             throw new NameTakenException($"A team named '{name}' already exists.");
         }
@@ -31,12 +30,12 @@ public sealed class TeamStore(Database database, TimeProvider time)
     public async Task<Team?> FindByNameAsync(string name)
     {
         await using var connection = database.Open();
-        return await connection.QuerySingleOrDefaultAsync<Team>("SELECT * FROM teams WHERE name = @name", new { name });
+        return await connection.QuerySingleOrDefaultAsync<Team>("SELECT * FROM teams WHERE lower(name) = lower(@name)", new { name });
     }
 
     public async Task<IReadOnlyList<Team>> ListAsync()
     {
         await using var connection = database.Open();
-        return (await connection.QueryAsync<Team>("SELECT * FROM teams ORDER BY name")).AsList();
+        return (await connection.QueryAsync<Team>("SELECT * FROM teams ORDER BY lower(name), id")).AsList();
     }
 }

@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace Sensorium.Storage.Accounts;
 
@@ -23,7 +22,7 @@ public sealed class UserStore(Database database, TimeProvider time)
                 """, user);
             return user with { Id = id };
         }
-        catch (SqliteException e) when (e.SqliteExtendedErrorCode == SqliteErrors.ConstraintUnique)
+        catch (Exception e) when (Database.IsUniqueViolation(e))
         {
             throw new NameTakenException($"A user named '{userName}' already exists.");
         }
@@ -39,13 +38,13 @@ public sealed class UserStore(Database database, TimeProvider time)
     {
         await using var connection = database.Open();
         return await connection.QuerySingleOrDefaultAsync<User>(
-            "SELECT * FROM users WHERE user_name = @userName", new { userName = userName.Trim() });
+            "SELECT * FROM users WHERE lower(user_name) = lower(@userName)", new { userName = userName.Trim() });
     }
 
     public async Task<IReadOnlyList<User>> ListAsync()
     {
         await using var connection = database.Open();
-        return (await connection.QueryAsync<User>("SELECT * FROM users ORDER BY user_name")).AsList();
+        return (await connection.QueryAsync<User>("SELECT * FROM users ORDER BY lower(user_name), id")).AsList();
     }
 
     public async Task<bool> AnyAsync()

@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace Sensorium.Storage.Datasets;
 
@@ -22,7 +21,7 @@ public sealed class DatasetStore(Database database, TimeProvider time)
                 """, dataset);
             return dataset with { Id = id };
         }
-        catch (SqliteException e) when (e.SqliteExtendedErrorCode == SqliteErrors.ConstraintUnique)
+        catch (Exception e) when (Database.IsUniqueViolation(e))
         {
             throw new NameTakenException($"A dataset named '{name}' already exists.");
         }
@@ -37,7 +36,7 @@ public sealed class DatasetStore(Database database, TimeProvider time)
     public async Task<IReadOnlyList<Dataset>> ListAsync()
     {
         await using var connection = database.Open();
-        return (await connection.QueryAsync<Dataset>("SELECT * FROM datasets ORDER BY name")).AsList();
+        return (await connection.QueryAsync<Dataset>("SELECT * FROM datasets ORDER BY lower(name), id")).AsList();
     }
 
     /// <summary>Records the outcome of checking the folder.</summary>

@@ -15,11 +15,15 @@ public sealed class RunMetricStore(Database database, TimeProvider time)
         epoch = epoch with { RecordedAt = time.GetUtcNow() };
         await using var connection = database.Open();
         await connection.ExecuteAsync("""
-            INSERT OR REPLACE INTO run_epochs
+            INSERT INTO run_epochs
                 (run_id, epoch, train_loss, validation_correlation, per_mouse_correlation_json,
                  learning_rate, epoch_seconds, recorded_at)
             VALUES (@RunId, @Epoch, @TrainLoss, @ValidationCorrelation, @PerMouseCorrelationJson,
                     @LearningRate, @EpochSeconds, @RecordedAt)
+            ON CONFLICT (run_id, epoch) DO UPDATE SET
+                train_loss = excluded.train_loss, validation_correlation = excluded.validation_correlation,
+                per_mouse_correlation_json = excluded.per_mouse_correlation_json, learning_rate = excluded.learning_rate,
+                epoch_seconds = excluded.epoch_seconds, recorded_at = excluded.recorded_at
             """, new
         {
             epoch.RunId, epoch.Epoch, TrainLoss = Finite(epoch.TrainLoss), ValidationCorrelation = Finite(epoch.ValidationCorrelation),
@@ -47,7 +51,8 @@ public sealed class RunMetricStore(Database database, TimeProvider time)
         await using var connection = database.Open();
         await using var transaction = connection.BeginTransaction();
         await connection.ExecuteAsync("""
-            INSERT OR REPLACE INTO run_batches (run_id, epoch, batch, loss) VALUES (@runId, @Epoch, @Batch, @Loss)
+            INSERT INTO run_batches (run_id, epoch, batch, loss) VALUES (@runId, @Epoch, @Batch, @Loss)
+            ON CONFLICT (run_id, epoch, batch) DO UPDATE SET loss = excluded.loss
             """, batches.Select(b => new { runId, b.Epoch, b.Batch, Loss = Finite(b.Loss) }), transaction);
         await transaction.CommitAsync();
     }
@@ -65,7 +70,7 @@ public sealed class RunMetricStore(Database database, TimeProvider time)
         return (await connection.QueryAsync<(int Epoch, int Batch, double? Loss)>("""
             SELECT epoch, batch, loss FROM (
                 SELECT epoch, batch, loss, ROW_NUMBER() OVER (ORDER BY epoch, batch) - 1 AS n
-                FROM run_batches WHERE run_id = @runId)
+                FROM run_batches WHERE run_id = @runId) AS numbered
             WHERE n % @step = 0
             ORDER BY epoch, batch
             """, new { runId, step })).Select(r => new RunBatch { Epoch = r.Epoch, Batch = r.Batch, Loss = r.Loss ?? double.NaN }).ToList();

@@ -78,9 +78,9 @@ public sealed class RunStore(Database database, TimeProvider time)
     public async Task<Run> TransitionAsync(long id, RunStatus to, string? device = null, string? error = null)
     {
         await using var connection = database.Open();
-        await using var transaction = connection.BeginTransaction(); // BEGIN IMMEDIATE: takes the write lock first
+        await using var transaction = connection.BeginTransaction(); // SQLite: BEGIN IMMEDIATE (the write lock first); PostgreSQL: the row is locked below
         var current = await connection.QuerySingleOrDefaultAsync<string>(
-            "SELECT status FROM runs WHERE id = @id", new { id }, transaction)
+            "SELECT status FROM runs WHERE id = @id" + database.ForUpdate, new { id }, transaction)
             ?? throw new KeyNotFoundException($"Run {id} does not exist.");
         var from = Enum.Parse<RunStatus>(current, ignoreCase: true);
         RunStateMachine.EnsureCanTransition(id, from, to);

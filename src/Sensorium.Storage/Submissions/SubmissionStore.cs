@@ -71,7 +71,7 @@ public sealed class SubmissionStore(Database database, TimeProvider time)
     {
         await using var connection = database.Open();
         return await connection.ExecuteAsync(
-            "INSERT OR IGNORE INTO final_reveals (track, revealed_by, revealed_at) VALUES (@track, @revealedBy, @now)",
+            "INSERT INTO final_reveals (track, revealed_by, revealed_at) VALUES (@track, @revealedBy, @now) ON CONFLICT DO NOTHING",
             new { track, revealedBy, now = time.GetUtcNow() }) == 1;
     }
 

@@ -11,11 +11,11 @@ namespace Sensorium.Web.Hosting;
 
 public static class StorageSetup
 {
-    /// <summary>The SQLite file under DataDirectory and one store per aggregate (stateless singletons).</summary>
+    /// <summary>The database (SQLite file under DataDirectory, or PostgreSQL) and one store per aggregate (stateless singletons).</summary>
     public static IServiceCollection AddWorkbenchStorage(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new Database(sp.GetRequiredService<IOptions<WorkbenchOptions>>().Value.DatabasePath));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<WorkbenchOptions>>().Value.OpenDatabase());
         services.AddSingleton<TeamStore>();
         services.AddSingleton<UserStore>();
         services.AddSingleton<ApiTokenStore>();

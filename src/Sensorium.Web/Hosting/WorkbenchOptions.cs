@@ -27,7 +27,22 @@ public sealed class WorkbenchOptions
     /// <summary>How many runs one team may have waiting at once.</summary>
     public int MaxQueuedRunsPerTeam { get; set; } = 20;
 
+    /// <summary>
+    /// Where the workbench's state lives (accounts, runs, metrics, submissions): <c>sqlite</c> (default: the file
+    /// <see cref="DatabasePath"/>) or <c>postgres</c> (the database in <see cref="DatabaseConnectionString"/>, which
+    /// must exist; the tables are created at start). Files (checkpoints, submissions) stay under DataDirectory.
+    /// </summary>
+    public string Database { get; set; } = "sqlite";
+
+    /// <summary>For <c>postgres</c>: an Npgsql connection string, e.g. <c>Host=db;Database=workbench;Username=w;Password=…</c>.</summary>
+    public string? DatabaseConnectionString { get; set; }
+
     public string DatabasePath => Path.Combine(DataDirectory, "workbench.db");
+
+    /// <summary>The configured database (not yet opened or migrated).</summary>
+    public Sensorium.Storage.Database OpenDatabase() => Database.Equals("postgres", StringComparison.OrdinalIgnoreCase)
+        ? Sensorium.Storage.Database.Postgres(DatabaseConnectionString!)
+        : new Sensorium.Storage.Database(DatabasePath);
     public string ArtifactsDirectory => Path.Combine(DataDirectory, "artifacts");
 }
 

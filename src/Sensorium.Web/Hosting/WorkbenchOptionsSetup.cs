@@ -39,6 +39,16 @@ sealed class WorkbenchOptionsValidator : IValidateOptions<WorkbenchOptions>
             errors.Add($"Workbench:Devices names device '{duplicate.Key}' twice.");
         if (options.MaxSpecBytes is < 2 or > 16 * 1024 * 1024) errors.Add("Workbench:MaxSpecBytes must be 2 bytes to 16 MiB.");
         if (options.MaxQueuedRunsPerTeam < 1) errors.Add("Workbench:MaxQueuedRunsPerTeam must be positive.");
+        if (options.Database.Equals("postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            if (string.IsNullOrWhiteSpace(options.DatabaseConnectionString))
+                errors.Add("Workbench:Database is postgres, so Workbench:DatabaseConnectionString needs an Npgsql connection string (Host=…;Database=…;Username=…;Password=…).");
+            else
+                try { Sensorium.Storage.Database.Postgres(options.DatabaseConnectionString); }
+                catch (ArgumentException e) { errors.Add($"Workbench:DatabaseConnectionString: {e.Message}"); }
+        }
+        else if (!options.Database.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+            errors.Add($"Workbench:Database is '{options.Database}'; expected sqlite (the default) or postgres.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -21,10 +21,11 @@ public static class WorkbenchStartup
         Features.Security.OwnerOnlyFiles.Apply(options.DataDirectory); // 0700, and umask 077 for all that follows
         Directory.CreateDirectory(options.ArtifactsDirectory);
 
-        var applied = app.Services.GetRequiredService<Database>().Initialize();
+        var database = app.Services.GetRequiredService<Database>();
+        var applied = database.Initialize();
         app.Lifetime.ApplicationStopped.Register(Database.ClearPools);
-        logger.LogInformation("Data directory {DataDirectory}; applied migrations: {Migrations}.",
-            options.DataDirectory, applied.Count == 0 ? "none" : string.Join(", ", applied));
+        logger.LogInformation("Data directory {DataDirectory}; database {Database}; applied migrations: {Migrations}.",
+            options.DataDirectory, database.Describe(), applied.Count == 0 ? "none" : string.Join(", ", applied));
 
         await SeedFirstAccountsAsync(app.Services, options);
 
