@@ -4,11 +4,10 @@ using Sensorium.Storage.Runs;
 
 namespace Sensorium.Storage.Tests;
 
-public sealed class InSilicoJobStoreTests : IDisposable
+public abstract class InSilicoJobStoreTests(DatabaseEngine engine) : IDisposable
 {
-    readonly TempDatabase temp = new();
-    readonly InSilicoJobStore jobs;
-    public InSilicoJobStoreTests() => jobs = new InSilicoJobStore(temp.Database, temp.Time);
+    readonly TempDatabase temp = new(engine);
+    InSilicoJobStore jobs => field ??= new InSilicoJobStore(temp.Database, temp.Time);
     public void Dispose() => temp.Dispose();
 
     async Task<(Team Team, User User, Run Run)> RunAsync(string team = "alpha")
@@ -74,3 +73,7 @@ public sealed class InSilicoJobStoreTests : IDisposable
         Assert.Equal((InSilicoJobStatus.Failed, "no built sensorium CLI found"), (failed!.Status, failed.Message));
     }
 }
+
+public sealed class InSilicoJobStoreOnSqliteTests() : InSilicoJobStoreTests(DatabaseEngine.Sqlite);
+
+public sealed class InSilicoJobStoreOnPostgresTests() : InSilicoJobStoreTests(DatabaseEngine.Postgres);

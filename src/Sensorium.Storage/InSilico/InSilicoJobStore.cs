@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace Sensorium.Storage.InSilico;
 
@@ -26,7 +25,7 @@ public sealed class InSilicoJobStore(Database database, TimeProvider time)
                 RETURNING {Columns}
                 """, new { job.RunId, job.TeamId, job.RequestedBy, job.MeiNeurons, job.RequestedDevice, now = time.GetUtcNow() });
         }
-        catch (SqliteException e) when (e.SqliteExtendedErrorCode == SqliteErrors.ConstraintUnique)
+        catch (Exception e) when (Database.IsUniqueViolation(e))
         {
             return null;
         }
