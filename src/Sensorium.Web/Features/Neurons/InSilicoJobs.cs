@@ -253,7 +253,7 @@ public sealed class InSilicoJobs(IOptions<SubmissionsOptions> submissions, IOpti
             }
             await process.WaitForExitAsync(cancel);
         }
-        catch (OperationCanceledException)
+        catch (Exception) // stopping, or a line that is not the protocol: the worker must not outlive its job's slot
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit(TimeSpan.FromSeconds(10));
