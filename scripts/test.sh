@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a fresh Debian machine (Chromium, PostgreSQL), then runs every test:
+# Installs what the tests need on a fresh Debian machine (Chromium, PostgreSQL, Slurm), then runs every test:
 # first every test project except the browser tests (side by side, as `dotnet test` does for a solution), then the
 # browser tests alone. Each browser test starts the app with training workers and a Chromium; beside the other
 # assemblies' trainings on a 2-core machine they starved (a tiny run waited 180 s to start), so they come last.
@@ -8,10 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: Chromium (browser tests), PostgreSQL (the storage tests run on SQLite and on a
-# throw-away PostgreSQL cluster they start themselves, see tests/Sensorium.Storage.Tests/PostgresServer.cs).
+# throw-away PostgreSQL cluster they start themselves, see tests/Sensorium.Storage.Tests/PostgresServer.cs), Slurm
+# and munge (the Slurm launcher's tests start a one-node cluster with scripts/slurm-local.sh).
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] || missing+=(slurm-wlm)
+[ -x /usr/sbin/munged ] || missing+=(munge)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian's ${missing[*]} for the tests..." >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -25,7 +25,7 @@ builder.Services.AddWorkbenchStorage();
 builder.Services.AddWorkbenchSecurity(); // forwarded headers, Secure cookies, HSTS, body limits, sign-in throttle
 builder.Services.AddWorkbenchAuthentication();
 builder.Services.AddApiTokens();
-builder.Services.AddProcessRunLauncher(); // one `sensorium train` process per run; before AddRunQueue
+builder.Services.AddRunLauncher(builder.Configuration); // Worker:Launcher: a local process or a Slurm job per run; before AddRunQueue
 builder.Services.AddRunQueue();
 builder.Services.AddDatasets();
 builder.Services.AddFirstDataset(); // a synthetic dataset on a workbench that has none

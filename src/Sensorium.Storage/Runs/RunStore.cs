@@ -116,14 +116,15 @@ public sealed class RunStore(Database database, TimeProvider time)
     /// At server start: every run still marked running lost its supervisor, so it becomes interrupted.
     /// Returns the runs changed. Their pid is kept, so the launcher can make sure an orphaned worker is gone.
     /// </summary>
-    public async Task<IReadOnlyList<Run>> InterruptAllRunningAsync(string reason)
+    public async Task<IReadOnlyList<Run>> InterruptAllRunningAsync(string reason, IReadOnlyCollection<long>? except = null)
     {
         RunStateMachine.EnsureCanTransition(0, RunStatus.Running, RunStatus.Interrupted);
         await using var connection = database.Open();
-        return (await connection.QueryAsync<Run>("""
+        var keep = (except ?? []).ToArray();
+        return (await connection.QueryAsync<Run>($"""
             UPDATE runs SET status = 'interrupted', finished_at = @now, error = @reason
-            WHERE status = 'running' RETURNING *
-            """, new { reason, now = time.GetUtcNow() })).AsList();
+            WHERE status = 'running'{(keep.Length > 0 ? " AND id NOT IN @keep" : "")} RETURNING *
+            """, new { reason, now = time.GetUtcNow(), keep })).AsList();
     }
 
     /// <summary>The worker process id, once launched. Only for a running run.</summary>

@@ -31,7 +31,8 @@ public static class WorkbenchStartup
 
         var recovery = app.Services.GetService<RunRecovery>();
         if (recovery is not null) await recovery.IngestOrphansAsync(); // what their workers did while no server listened
-        var interrupted = await app.Services.GetRequiredService<RunLifecycle>().InterruptOrphanedRunsAsync();
+        var reattached = await app.Services.GetRequiredService<IRunLauncher>().ReattachAsync(); // Slurm jobs outlive the server
+        var interrupted = await app.Services.GetRequiredService<RunLifecycle>().InterruptOrphanedRunsAsync(reattached);
         foreach (var run in interrupted)
             logger.LogWarning("Run {RunId} was left running by the previous server and is now interrupted (worker pid {Pid}).",
                 run.Id, run.Pid);

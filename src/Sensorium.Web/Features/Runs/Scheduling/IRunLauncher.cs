@@ -32,6 +32,12 @@ public interface IRunLauncher
 
     /// <summary>Whether the run's directory holds a checkpoint its worker can resume from (a failed run may then be resumed).</summary>
     bool HasCheckpoint(long runId) => false;
+
+    /// <summary>
+    /// At start-up, before the runs a previous server left running are interrupted: the launcher follows again those
+    /// whose worker outlived the server (a Slurm job) and returns their ids; those stay running. Default: none.
+    /// </summary>
+    Task<IReadOnlyCollection<long>> ReattachAsync(CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyCollection<long>>([]);
 }
 
 /// <summary>The launcher when none is registered: launches nothing, so queued runs stay queued.</summary>

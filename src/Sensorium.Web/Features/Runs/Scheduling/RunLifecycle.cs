@@ -24,11 +24,14 @@ public sealed class RunLifecycle(RunStore runs, TrainingNotifications notificati
         return run;
     }
 
-    /// <summary>At start-up: runs left running lost their supervisor; they become interrupted (pid kept).</summary>
-    public async Task<IReadOnlyList<Run>> InterruptOrphanedRunsAsync()
+    /// <summary>
+    /// At start-up: runs left running lost their supervisor; they become interrupted (pid kept), except those the
+    /// launcher re-attached to (<paramref name="reattached"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<Run>> InterruptOrphanedRunsAsync(IReadOnlyCollection<long>? reattached = null)
     {
         var interrupted = await runs.InterruptAllRunningAsync(
-            "The server stopped while this run was running. Resume it to queue it again.");
+            "The server stopped while this run was running. Resume it to queue it again.", reattached);
         foreach (var run in interrupted) await PublishAsync(run);
         return interrupted;
     }

@@ -101,8 +101,8 @@ public sealed class RunProgressRecorder(
     /// </summary>
     public async Task<Run?> FinishAsync(long runId, RunStatus outcome, string? error = null)
     {
-        if (outcome is not (RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled))
-            throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "A worker ends succeeded, failed or cancelled.");
+        if (outcome is not (RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled or RunStatus.Interrupted))
+            throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "A worker ends succeeded, failed, cancelled or interrupted (its node was lost).");
         if (states.TryRemove(runId, out var state)) await FlushAsync(runId, state);
         try
         {

@@ -8,6 +8,12 @@ public sealed class WorkerOptions
 {
     public const string Section = "Worker";
 
+    /// <summary>
+    /// How workers are started: <c>process</c> (default: a child process of the server on this machine) or
+    /// <c>slurm</c> (a batch job on a Slurm cluster, settings in section <c>Slurm</c>).
+    /// </summary>
+    public string Launcher { get; set; } = "process";
+
     /// <summary>False: no worker is launched and queued runs wait (tests of the queue alone).</summary>
     public bool Enabled { get; set; } = true;
 
