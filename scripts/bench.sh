@@ -3,18 +3,18 @@
 # (scripts/reference/bench_reference_train.py, Debian's python3-torch), same config, same thread count, run
 # interleaved (ours, reference, ours, reference, ...) so that both see the same machine; prints medians.
 #
-# Usage: scripts/bench.sh [--rounds 2] [--baseline] [--no-build] [-- extra options for both, e.g. --steps 10 --threads 2]
-#   --baseline  also run `sensorium bench train --baseline` (without this branch's speed-ups, huge pages off) each round
+# Usage: scripts/bench.sh [--rounds 2] [--no-build] [-- extra options for both, e.g. --steps 10 --threads 2]
+# (The perf branch's speed-ups — channels-last core on the CPU, neurons along the readout grid's width, CUDA-drawn
+# readout noise — are the only code path now; their measured gains are in src/Sensorium.Models/README.md.)
 # Needs: dotnet (builds the CLI in Release unless --no-build), /usr/bin/python3 with torch (apt-get install -y python3-torch
 # python3-numpy). Timings taken while other work loads the machine are meaningless: the load average is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=2 baseline=0 build=1 extra=()
+rounds=2 build=1 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
-    --baseline) baseline=1; shift ;;
     --no-build) build=0; shift ;;
     --) shift; extra=("$@"); break ;;
     *) echo "bench.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
@@ -33,10 +33,6 @@ echo "bench.sh: results in $out; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq 1 "$rounds"); do
   echo "bench.sh: round $r/$rounds: torchsharp" >&2
   "$cli" bench train "${extra[@]}" > "$out/torchsharp-$r.json"
-  if [ "$baseline" = 1 ]; then
-    echo "bench.sh: round $r/$rounds: torchsharp --baseline" >&2
-    THP_MEM_ALLOC_ENABLE=0 "$cli" bench train --baseline "${extra[@]}" > "$out/torchsharp-baseline-$r.json"
-  fi
   echo "bench.sh: round $r/$rounds: pytorch reference" >&2
   "$py" scripts/reference/bench_reference_train.py "${extra[@]}" > "$out/pytorch-$r.json"
 done
@@ -54,7 +50,7 @@ def med(runs, key):
 keys = [("trainSamplesPerSecond", "train samples/s", "{:.2f}"), ("msPerStep", "ms/step (median)", "{:.0f}"),
         ("forwardMs", "  forward ms", "{:.0f}"), ("backwardMs", "  backward ms", "{:.0f}"), ("optimizerMs", "  Adam ms", "{:.0f}"),
         ("cpuMsPerStep", "CPU ms/step", "{:.0f}"), ("evalSamplesPerSecond", "eval samples/s", "{:.2f}"), ("peakMB", "peak MB (VmHWM)", "{:.0f}")]
-names = [n for n in ("torchsharp", "torchsharp-baseline", "pytorch") if n in rows]
+names = [n for n in ("torchsharp", "pytorch") if n in rows]
 first = rows[names[0]][0]
 print(f"\nmodel {first['model']}, N={first['neurons']}, batch {first['batch']}, input {first['input']}, device {first['device']}, "
       f"{first['threads']} threads; medians over {', '.join(f'{len(rows[n])} {n}' for n in names)} runs")
@@ -66,7 +62,4 @@ for n in names:
 if "pytorch" in rows:
     ours, ref = med(rows["torchsharp"], "msPerStep"), med(rows["pytorch"], "msPerStep")
     print(f"torchsharp step time / pytorch step time: {ours / ref:.2f} (below 1 = ours faster)")
-if "torchsharp-baseline" in rows:
-    base = med(rows["torchsharp-baseline"], "msPerStep")
-    print(f"torchsharp speed-up over its baseline: {base / med(rows['torchsharp'], 'msPerStep'):.2f}x")
 EOF

@@ -17,10 +17,8 @@ public sealed class BenchTrainCommand : ICommand
     public string Name => "bench train";
     public string Summary => "time the training step (samples/s, ms/step, forward/backward/optimizer, eval, peak memory; JSON)";
     public string Usage => "usage: sensorium bench train [--neurons 8000] [--batch 128] [--steps 10] [--warmup 2] [--threads N] " +
-                           "[--device auto|cpu|cuda] [--model sota|ln] [--plus] [--eval-steps N] [--profile N] [--seed 42] [--baseline] [--host-rng]\n" +
-                           "  --baseline: without the speed-ups of the perf branch (NCHW core, (B,N,1,2) readout grid); for huge pages\n" +
-                           "  off as well, run with THP_MEM_ALLOC_ENABLE=0 in the environment.\n" +
-                           "  --host-rng: on CUDA, draw the readouts' position noise on the host and copy it (the earlier way; --baseline implies it).";
+                           "[--device auto|cpu|cuda] [--model sota|ln] [--plus] [--eval-steps N] [--profile N] [--seed 42]\n" +
+                           "  Huge pages off: run with THP_MEM_ALLOC_ENABLE=0 in the environment.";
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {
@@ -35,8 +33,6 @@ public sealed class BenchTrainCommand : ICommand
         int evalSteps = args.Int("eval-steps", Math.Max(1, steps / 2), 0, 100_000);
         int profile = args.Int("profile", 0, 0, 1000);
         int seed = args.Int("seed", 42, 0, int.MaxValue);
-        bool baseline = args.Flag("baseline");
-        bool hostRng = args.Flag("host-rng");
         args.RejectUnknown();
 
         // Threads: the intra-op count applies to the calling thread (and is the default for new ones); inter-op
@@ -74,12 +70,6 @@ public sealed class BenchTrainCommand : ICommand
             return CommandLine.InvalidInput;
         }
         using var _ = bench;
-        if ((baseline || hostRng) && bench.Model.Noise is { } noise) noise.HostRngOnCuda = true;
-        if (baseline)
-        {
-            bench.Model.Core.ChannelsLastOnCpu = false;
-            foreach (string key in bench.Model.DataKeys) bench.Model.Readout(key).NeuronsAlongGridWidth = false;
-        }
 
         for (int i = 0; i < warmup; i++)
         {
@@ -114,7 +104,7 @@ public sealed class BenchTrainCommand : ICommand
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
-            json.WriteString("implementation", baseline ? "torchsharp-baseline" : hostRng ? "torchsharp-host-rng" : "torchsharp");
+            json.WriteString("implementation", "torchsharp");
             json.WriteString("model", modelName + (plus ? "+" : ""));
             json.WriteNumber("neurons", neurons);
             json.WriteNumber("batch", batch);
@@ -166,7 +156,7 @@ public sealed class BenchTrainCommand : ICommand
         }
         output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
         error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{(baseline ? "torchsharp-baseline" : hostRng ? "torchsharp-host-rng" : "torchsharp")} {modelName}{(plus ? "+" : "")} N={neurons} B={batch} {bench.Device} {get_num_threads()} threads: " +
+            $"torchsharp {modelName}{(plus ? "+" : "")} N={neurons} B={batch} {bench.Device} {get_num_threads()} threads: " +
             $"train {samplesPerSecond:F1} samples/s, {median:F0} ms/step (fwd {forward:F0}, bwd {backward:F0}, adam {optimizerMs:F0}); " +
             $"eval {(evalMs.Count > 0 ? $"{evalSamplesPerSecond:F1} samples/s" : "not run")}; peak {peak / mb:F0} MB; libtorch {libtorch}; load {string.Join(' ', load)}"));
         return CommandLine.Ok;

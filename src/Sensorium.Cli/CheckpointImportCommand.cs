@@ -22,12 +22,12 @@ public sealed class CheckpointImportCommand : ICommand
         string file = args.Required("file");
         string outDir = args.Required("out");
         string data = args.Required("data");
-        var kind = args.Choice("model", "sota", "sota", "ln") == "ln" ? CoreKind.Ln : CoreKind.Sota;
+        var baseSpec = args.Choice("model", "sota", "sota", "ln") == "ln" ? ModelSpec.Ln : ModelSpec.Sota;
         int seed = args.Int("seed", 42, 0, int.MaxValue);
         args.RejectUnknown();
         if (!File.Exists(file)) throw new Sensorium.Data.DataFormatException(file, "file not found (expected a PyTorch state dict .pth)");
-        var spec = RunImport.Import(file, outDir, data, kind, seed);
-        error.WriteLine($"checkpoint import: {file} -> {outDir} ({string.Join(", ", spec.Dataset.Mice!)}; {spec.Model.Kind}, {spec.Model.Layers} layers, {spec.Model.InputChannels} input channels, shifter {(spec.Model.Shifter ? "on" : "off")})");
+        var spec = RunImport.Import(file, outDir, data, baseSpec, seed);
+        error.WriteLine($"checkpoint import: {file} -> {outDir} ({string.Join(", ", spec.Dataset.Mice!)}; {spec.Model.Label}: {spec.Model.Core}, shifter {(spec.Model.HasShifter ? "on" : "off")})");
         output.WriteLine(spec.ToJson());
         return CommandLine.Ok;
     }

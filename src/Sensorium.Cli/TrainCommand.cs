@@ -130,7 +130,7 @@ public sealed class TrainCommand : ICommand
         // Ablations: behaviour channels and the shifter default to the track's (both on for sensorium+ only).
         bool behavior = args.Choice("behavior", plus ? "on" : "off", "on", "off") == "on";
         bool shifter = args.Choice("shifter", plus ? "on" : "off", "on", "off") == "on";
-        var model = (kind == "ln" ? ModelSpec.Ln : ModelSpec.Sota) with { InputChannels = behavior ? 4 : 1, Shifter = shifter };
+        var model = (kind == "ln" ? ModelSpec.Ln : ModelSpec.Sota).ForInputs(behavior ? 4 : 1, shifter);
         var trainer = new TrainerSpec
         {
             MaxEpochs = args.Int("epochs", 200, 0, 100_000),

@@ -2,6 +2,8 @@ using System.Collections;
 using System.Text;
 using System.Text.RegularExpressions;
 using Sensorium.Models.Encoders;
+using Sensorium.Models.Readouts;
+using Sensorium.Models.Shifters;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -15,13 +17,13 @@ public sealed record ImportedModel(FiringRateEncoder Encoder, ModelSpec Spec, IR
 /// Imports a PyTorch state dict (<c>torch.save(model.state_dict())</c>, e.g. the official sensorium_*_model.pth)
 /// without the dataset. Shapes give the input channels, widths, kernels, layer count, readout bias, grid-predictor
 /// and shifter sizes, the mice (data keys) and their neuron counts; the file's <c>source_grid</c> buffers give the
-/// neuron positions. What weights cannot tell — SOTA vs LN nonlinearity, the regularizer weights, BatchNorm momentum,
-/// init sigma — comes from the given spec. Loading is strict: missing or unexpected keys and shape mismatches are
+/// neuron positions. What weights cannot tell — the kind of each part, SOTA vs LN nonlinearity, the regularizer
+/// weights, BatchNorm momentum, init sigma — comes from the given spec; each part's spec reads its own entries. Loading is strict: missing or unexpected keys and shape mismatches are
 /// reported together, by key, with expected and actual shapes.
 /// </summary>
 public static partial class CheckpointImport
 {
-    /// <param name="spec">Supplies what the weights cannot tell (Kind, gammas, momentum, init sigma).</param>
+    /// <param name="spec">Supplies what the weights cannot tell (the kinds, linear or not, gammas, momentum, init sigma).</param>
     /// <param name="mice">If given, the file must hold exactly these data keys with these neuron counts;
     /// their positions are replaced by the file's source_grid.</param>
     /// <param name="device">Where the model goes; null means the CPU.</param>
@@ -31,7 +33,7 @@ public static partial class CheckpointImport
         using var scope = NewDisposeScope();
         var state = ReadStateDict(path);
         var inferredSpec = InferSpec(state, spec);
-        var inferredMice = InferMice(state, mice);
+        var inferredMice = InferMice(state, inferredSpec.Readout, mice);
         var encoder = ModelBuilder.Build(inferredSpec, inferredMice);
         LoadStateDict(encoder, state, path);
         if (device is not null && device.type != DeviceType.CPU) encoder.to(device);
@@ -61,53 +63,37 @@ public static partial class CheckpointImport
         return state;
     }
 
-    /// <summary>The spec with every architecture number the weights determine taken from them.</summary>
+    /// <summary>
+    /// The spec with every architecture number the weights determine taken from them: each role's spec reads its own
+    /// entries (<c>core.…</c>, the first mouse's <c>readout.&lt;key&gt;.…</c> and <c>shifter.&lt;key&gt;.…</c>, prefix
+    /// removed), so the kind of core comes from <paramref name="spec"/> and nothing here knows a core's keys.
+    /// A checkpoint with shifter entries gets the spec's shifter (the baselines' MLP when the spec has none).
+    /// </summary>
     public static ModelSpec InferSpec(IReadOnlyDictionary<string, Tensor> state, ModelSpec spec)
     {
-        var layer0 = Require(state, "core.features.layer0.conv.weight", "a Stacked2dCore checkpoint"); // (C,C_in,k,k)
-        var layers = state.Keys.Select(k => CoreLayer().Match(k)).Where(m => m.Success)
-            .Select(m => int.Parse(m.Groups[1].Value)).Max() + 1;
-        var hiddenKernel = state.TryGetValue("core.features.layer1.ds_conv.spatial_conv.weight", out var spatial)
-            ? (int)spatial.shape[2]
-            : spec.HiddenKernel;
-        var readoutKeys = state.Keys.Where(k => k.StartsWith("readout.", StringComparison.Ordinal)).ToList();
-        if (readoutKeys.Count == 0) throw new InvalidDataException("The checkpoint has no readout.<data key>.… entries.");
-        var firstMouse = readoutKeys.Select(k => ReadoutKey().Match(k).Groups[1].Value).Min(StringComparer.Ordinal)!;
-        var gridLinears = LinearIndices(state, $"readout.{firstMouse}.mu_transform.");
-        var shifterKeys = state.Keys.Where(k => k.StartsWith("shifter.", StringComparison.Ordinal)).ToList();
-        var shifterLinears = shifterKeys.Count == 0 ? [] : LinearIndices(state, $"shifter.{firstMouse}.mlp.");
+        var mice = DataKeys(state, "readout");
+        if (mice.Count == 0) throw new InvalidDataException("The checkpoint has no readout.<data key>.… entries.");
+        var firstMouse = mice[0];
+        var hasShifter = state.Keys.Any(k => k.StartsWith("shifter.", StringComparison.Ordinal));
         return spec with
         {
-            Layers = layers,
-            HiddenChannels = (int)layer0.shape[0],
-            InputChannels = (int)layer0.shape[1],
-            InputKernel = (int)layer0.shape[2],
-            HiddenKernel = hiddenKernel,
-            ReadoutBias = state.ContainsKey($"readout.{firstMouse}.bias"),
-            GridPredictorHiddenLayers = Math.Max(gridLinears.Count - 1, 0),
-            GridPredictorHiddenFeatures = gridLinears.Count > 1
-                ? (int)state[$"readout.{firstMouse}.mu_transform.0.weight"].shape[0]
-                : spec.GridPredictorHiddenFeatures,
-            Shifter = shifterKeys.Count > 0,
-            ShifterLayers = shifterLinears.Count > 0 ? shifterLinears.Count : spec.ShifterLayers,
-            ShifterHiddenChannels = shifterLinears.Count > 1
-                ? (int)state[$"shifter.{firstMouse}.mlp.0.weight"].shape[0]
-                : spec.ShifterHiddenChannels,
+            Core = spec.Core.FromStateDict(Entries(state, "core.")),
+            Readout = spec.Readout.FromStateDict(Entries(state, $"readout.{firstMouse}.")),
+            Shifter = hasShifter
+                ? (spec.Shifter ?? new MlpShifterSpec()).FromStateDict(Entries(state, $"shifter.{firstMouse}."))
+                : null,
         };
     }
 
     /// <summary>
-    /// The mice of a checkpoint: data keys in ordinal order (the unpickled dict keeps no order), neuron counts from
-    /// the readout bias (or the features when there is no bias).
+    /// The mice of a checkpoint: data keys in ordinal order (the unpickled dict keeps no order), neuron counts as the
+    /// readout's spec reads them from its entries.
     /// </summary>
-    public static IReadOnlyList<MouseNeurons> InferMice(IReadOnlyDictionary<string, Tensor> state,
+    public static IReadOnlyList<MouseNeurons> InferMice(IReadOnlyDictionary<string, Tensor> state, ReadoutSpec readout,
         IReadOnlyList<MouseNeurons>? expected = null)
     {
-        var keys = state.Keys.Select(k => ReadoutKey().Match(k)).Where(m => m.Success)
-            .Select(m => m.Groups[1].Value).Distinct().Order(StringComparer.Ordinal).ToList();
-        var mice = keys.Select(key => new MouseNeurons(key, (int)(state.TryGetValue($"readout.{key}.bias", out var bias)
-            ? bias.shape[0]
-            : Require(state, $"readout.{key}._features", "a FullGaussian2d readout").shape[3]))).ToList();
+        var mice = DataKeys(state, "readout")
+            .Select(key => new MouseNeurons(key, readout.NeuronCount(Entries(state, $"readout.{key}."), key))).ToList();
         if (expected is null) return mice;
 
         var problems = new List<string>();
@@ -147,20 +133,18 @@ public static partial class CheckpointImport
         foreach (var (key, tensor) in target) tensor.copy_(state[key]);
     }
 
-    private static Tensor Require(IReadOnlyDictionary<string, Tensor> state, string key, string what) =>
-        state.TryGetValue(key, out var value)
-            ? value
-            : throw new InvalidDataException($"The checkpoint has no '{key}': not {what}.");
+    /// <summary>The entries under <paramref name="prefix"/>, with the prefix removed.</summary>
+    public static IReadOnlyDictionary<string, Tensor> Entries(IReadOnlyDictionary<string, Tensor> state, string prefix) =>
+        state.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .ToDictionary(e => e.Key[prefix.Length..], e => e.Value, StringComparer.Ordinal);
 
-    private static List<int> LinearIndices(IReadOnlyDictionary<string, Tensor> state, string prefix) =>
-        state.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && k.EndsWith(".weight", StringComparison.Ordinal))
-            .Select(k => int.Parse(k[prefix.Length..^".weight".Length])).Order().ToList();
+    /// <summary>The data keys of a per-mouse part ("readout", "shifter"), in ordinal order.</summary>
+    private static List<string> DataKeys(IReadOnlyDictionary<string, Tensor> state, string part) =>
+        state.Keys.Select(k => MouseKey().Match(k)).Where(m => m.Success && m.Groups[1].Value == part)
+            .Select(m => m.Groups[2].Value).Distinct().Order(StringComparer.Ordinal).ToList();
 
     private static string Shape(Tensor t) => "(" + string.Join(",", t.shape) + ")";
 
-    [GeneratedRegex(@"^core\.features\.layer(\d+)\.")]
-    private static partial Regex CoreLayer();
-
-    [GeneratedRegex(@"^readout\.([^.]+)\.")]
-    private static partial Regex ReadoutKey();
+    [GeneratedRegex(@"^(readout|shifter)\.([^.]+)\.")]
+    private static partial Regex MouseKey();
 }

@@ -1,16 +1,14 @@
-using Sensorium.Models.Cores;
 using Sensorium.Models.Encoders;
 using Sensorium.Models.Readouts;
-using Sensorium.Models.Shifters;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Sensorium.Models;
 
 /// <summary>
 /// Builds a <see cref="FiringRateEncoder"/> from a <see cref="ModelSpec"/> for any set of mice: one shared core,
-/// and per mouse (keyed by data key) a readout and, if the spec says so, a shifter.
+/// and per mouse (keyed by data key) a readout over the core's declared output channels and, if the spec has one,
+/// a shifter. Every part is built by its own spec, whatever its kind.
 /// </summary>
 public static class ModelBuilder
 {
@@ -25,20 +23,14 @@ public static class ModelBuilder
         ValidateMice(mice);
         var cpu = CPU;
         using var generator = new Generator(seed, cpu);
-        var core = new Stacked2dCore(spec.InputChannels, spec.HiddenChannels, spec.InputKernel, spec.HiddenKernel,
-            spec.Layers, linear: spec.Kind == CoreKind.Ln, spec.GammaInput, spec.BatchNormMomentum, generator, cpu);
+        var core = spec.Core.Build(generator, cpu);
         var noise = new SamplingNoise(seed);
-        var readouts = new PerMouse<FullGaussian2dReadout>();
-        var shifters = spec.Shifter ? new PerMouse<MlpShifter>() : null;
+        var readouts = new PerMouse<ReadoutModule>();
+        var shifters = spec.Shifter is null ? null : new PerMouse<ShifterModule>();
         foreach (var mouse in mice)
         {
-            var grid = mouse.CorticalX is null || mouse.CorticalY is null
-                ? null
-                : FullGaussian2dReadout.SourceGridFromCortex(mouse.CorticalX, mouse.CorticalY);
-            readouts.Add(mouse.DataKey, new FullGaussian2dReadout(spec.HiddenChannels, mouse.NeuronCount, grid,
-                spec.InitSigma, spec.GammaReadout, spec.ReadoutBias, spec.GridPredictorHiddenFeatures,
-                spec.GridPredictorHiddenLayers, gridFinalTanh: true, noise, generator, cpu));
-            shifters?.Add(mouse.DataKey, new MlpShifter(2, spec.ShifterHiddenChannels, spec.ShifterLayers, generator, cpu));
+            readouts.Add(mouse.DataKey, spec.Readout.Build(core.OutputChannels, mouse, noise, generator, cpu));
+            shifters?.Add(mouse.DataKey, spec.Shifter!.Build(generator, cpu));
         }
         var encoder = new FiringRateEncoder(core, readouts, shifters, noise);
         if (device is not null && device.type != DeviceType.CPU) encoder.to(device);

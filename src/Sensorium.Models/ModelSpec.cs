@@ -1,104 +1,66 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sensorium.Models.Cores;
+using Sensorium.Models.Readouts;
+using Sensorium.Models.Shifters;
 
 namespace Sensorium.Models;
 
-/// <summary>Nonlinearity of the core: the SOTA baseline has ELUs, the LN baseline none (a linear filter bank).</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<CoreKind>))]
-public enum CoreKind
-{
-    /// <summary>Stacked2dCore with ELU after every layer (final_nonlinearity=True).</summary>
-    Sota,
-    /// <summary>Stacked2dCore with linear=True: BatchNorm kept, every ELU dropped.</summary>
-    Ln,
-}
-
 /// <summary>
-/// The architecture of a Sensorium encoder (sensorium <c>stacked_core_full_gauss_readout</c>). Defaults are the
-/// reference SOTA baseline (notebooks/model_tutorial/1a, core_bias=False); the presets give the four official ones.
-/// Immutable; unknown JSON keys are an error.
+/// The architecture of a Sensorium encoder: a <see cref="CoreSpec"/>, a <see cref="ReadoutSpec"/> per mouse and, if
+/// not null, a <see cref="ShifterSpec"/> per mouse; each names its kind and carries its own fields. Defaults are the
+/// reference SOTA baseline (sensorium <c>stacked_core_full_gauss_readout</c>, core_bias=False); the presets give the
+/// four official ones. Immutable; unknown JSON keys are an error.
+/// <para>JSON: <c>{"core":{"kind":"stacked2d",…},"readout":{"kind":"fullGaussian2d",…},"shifter":null}</c>. The flat
+/// format of earlier versions (<c>{"kind":"Sota","layers":4,…,"shifter":false}</c>, stored in databases and run
+/// directories) still reads, as the same model (<see cref="ModelSpecJson"/>).</para>
 /// </summary>
-[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+[JsonConverter(typeof(ModelSpecJson))]
 public sealed record ModelSpec
 {
-    /// <summary>Sota (ELU core) or Ln (linear core). Default Sota.</summary>
-    public CoreKind Kind { get; init; } = CoreKind.Sota;
+    /// <summary>The shared core. Default: the SOTA baseline's Stacked2dCore.</summary>
+    public CoreSpec Core { get; init; } = new Stacked2dCoreSpec();
 
-    /// <summary>Core layers: layer0 plus Layers−1 depth-separable layers. 4 (SOTA); 3 for LN.</summary>
-    public int Layers { get; init; } = 4;
+    /// <summary>Every mouse's readout. Default: the baselines' FullGaussian2d readout.</summary>
+    public ReadoutSpec Readout { get; init; } = new FullGaussian2dReadoutSpec();
 
-    /// <summary>Channels of every core layer (hidden_channels). 64.</summary>
-    public int HiddenChannels { get; init; } = 64;
+    /// <summary>Every mouse's shifter on the pupil centre, or null for none (SOTA, LN). The SENSORIUM+ baselines have an MLP.</summary>
+    public ShifterSpec? Shifter { get; init; }
 
-    /// <summary>layer0 kernel size, no padding (input_kern). 9.</summary>
-    public int InputKernel { get; init; } = 9;
+    /// <summary>Image channels the core takes (1, or 4 with the behaviour planes).</summary>
+    public int InputChannels => Core.InputChannels;
 
-    /// <summary>Depthwise kernel size of the hidden layers, padding k/2 (hidden_kern). 7.</summary>
-    public int HiddenKernel { get; init; } = 7;
+    public bool HasShifter => Shifter is not null;
 
-    /// <summary>Image channels: 1 (image), or 4 with the three behaviour planes (SENSORIUM+). 1.</summary>
-    public int InputChannels { get; init; } = 1;
+    /// <summary>A short name for lists: the core's label ("sota", "ln", "conv", …).</summary>
+    public string Label => Core.Label();
 
-    /// <summary>Weight of the Laplace smoothness of the layer0 kernels (gamma_input). 6.3831.</summary>
-    public double GammaInput { get; init; } = 6.3831;
-
-    /// <summary>Weight of the L1 penalty on the readout features (gamma_readout = feature_reg_weight). 0.0076.</summary>
-    public double GammaReadout { get; init; } = 0.0076;
-
-    /// <summary>sigma ~ U(−InitSigma, InitSigma) at initialisation (init_sigma). 0.1.</summary>
-    public double InitSigma { get; init; } = 0.1;
-
-    /// <summary>BatchNorm momentum, PyTorch convention (new-statistic weight). 0.9, the model-fn default.</summary>
-    public double BatchNormMomentum { get; init; } = 0.9;
-
-    /// <summary>Hidden width of the cortex grid-mean predictor (hidden_features). 30.</summary>
-    public int GridPredictorHiddenFeatures { get; init; } = 30;
-
-    /// <summary>Hidden layers of the grid-mean predictor (hidden_layers). 1.</summary>
-    public int GridPredictorHiddenLayers { get; init; } = 1;
-
-    /// <summary>Whether each mouse has a readout bias (readout_bias). true.</summary>
-    public bool ReadoutBias { get; init; } = true;
-
-    /// <summary>Per-mouse MLP shifter on the pupil centre. false (SOTA, LN); true for SOTA+ and LN+.</summary>
-    public bool Shifter { get; init; }
-
-    /// <summary>Hidden width of the shifter MLP (hidden_channels_shifter). 5.</summary>
-    public int ShifterHiddenChannels { get; init; } = 5;
-
-    /// <summary>Linear layers of the shifter MLP (shift_layers). 3.</summary>
-    public int ShifterLayers { get; init; } = 3;
+    /// <summary>This spec for a dataset that feeds <paramref name="inputChannels"/> image channels, with or without a
+    /// shifter (the shifter kept if there is one, the baselines' MLP otherwise).</summary>
+    public ModelSpec ForInputs(int inputChannels, bool shifter) => this with
+    {
+        Core = Core with { InputChannels = inputChannels },
+        Shifter = shifter ? Shifter ?? new MlpShifterSpec() : null,
+    };
 
     /// <summary>The SENSORIUM SOTA baseline: 4 layers, ELU, 1 input channel, no shifter.</summary>
     public static ModelSpec Sota { get; } = new();
 
     /// <summary>The SENSORIUM LN baseline: 3 layers, linear core.</summary>
-    public static ModelSpec Ln { get; } = new() { Kind = CoreKind.Ln, Layers = 3 };
+    public static ModelSpec Ln { get; } = new() { Core = new Stacked2dCoreSpec { Linear = true, Layers = 3 } };
 
     /// <summary>The SENSORIUM+ SOTA baseline: 4 input channels (image + behaviour) and a shifter.</summary>
-    public static ModelSpec SotaPlus { get; } = new() { InputChannels = 4, Shifter = true };
+    public static ModelSpec SotaPlus { get; } = Sota.ForInputs(4, shifter: true);
 
     /// <summary>The SENSORIUM+ LN baseline: linear 3-layer core, 4 input channels and a shifter.</summary>
-    public static ModelSpec LnPlus { get; } = new() { Kind = CoreKind.Ln, Layers = 3, InputChannels = 4, Shifter = true };
+    public static ModelSpec LnPlus { get; } = Ln.ForInputs(4, shifter: true);
 
-    /// <summary>Throws if a value cannot build a model.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> (naming the field) if a value cannot build a model.</summary>
     public void Validate()
     {
-        static void Positive(int value, string name)
-        {
-            if (value < 1) throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least 1.");
-        }
-        Positive(Layers, nameof(Layers));
-        Positive(HiddenChannels, nameof(HiddenChannels));
-        Positive(InputKernel, nameof(InputKernel));
-        Positive(HiddenKernel, nameof(HiddenKernel));
-        Positive(InputChannels, nameof(InputChannels));
-        Positive(GridPredictorHiddenFeatures, nameof(GridPredictorHiddenFeatures));
-        Positive(ShifterHiddenChannels, nameof(ShifterHiddenChannels));
-        Positive(ShifterLayers, nameof(ShifterLayers));
-        if (HiddenKernel % 2 == 0)
-            throw new ArgumentOutOfRangeException(nameof(HiddenKernel), HiddenKernel, "The hidden kernel must be odd to keep the map size.");
-        if (GridPredictorHiddenLayers < 0)
-            throw new ArgumentOutOfRangeException(nameof(GridPredictorHiddenLayers), GridPredictorHiddenLayers, "Must be ≥ 0.");
+        Core.Validate();
+        Readout.Validate();
+        Shifter?.Validate();
     }
 }
 

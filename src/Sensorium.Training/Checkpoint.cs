@@ -30,7 +30,6 @@ public static class Checkpoint
     public const string SpecFile = "spec.json", ModelFile = "model.pth", SummaryFile = "summary.json";
     private const string Dir = "checkpoint", Current = "current.pth", Best = "best.pth", Optimizer = "optimizer.bin", State = "state.json";
 
-    public static string CheckpointDir(string runDir) => Path.Combine(runDir, Dir);
     public static bool CanResume(string runDir) => File.Exists(Path.Combine(runDir, Dir, State));
 
     public static RunSpec ReadSpec(string runDir)

@@ -1,3 +1,4 @@
+using Sensorium.Data.Metrics;
 using Sensorium.Models.Encoders;
 using static TorchSharp.torch;
 
@@ -56,13 +57,20 @@ internal static class Inference
         return (perMouse, sum / count);
     }
 
-    /// <summary>Single-trial correlation (N,) of the model's predictions with the recorded responses of <paramref name="trials"/>.</summary>
+    /// <summary>
+    /// Single-trial correlation (N,) of the model's predictions with the recorded responses of <paramref name="trials"/>:
+    /// the evaluator's correlation (<see cref="Correlation"/>, population std + 1e-8, the starter kit's
+    /// <c>get_correlations</c>), on float64 copies on the host. Unlike the starter kit, a NaN (from non-finite
+    /// predictions, which the trainer reports as a divergence) is kept, so a broken model never scores 0.
+    /// </summary>
     public static double[] PerNeuronCorrelation(FiringRateEncoder model, DeviceData d, int[] trials, int batchSize)
     {
         using var scope = NewDisposeScope();
-        using var predictions = Predict(model, d, trials, batchSize);
-        var index = d.Index(trials);
-        var targets = d.Responses.index_select(0, index);
-        return Correlation.PerNeuron(predictions, targets);
+        using var predictions = Predict(model, d, trials, batchSize); // (T,N)
+        var targets = d.Responses.index_select(0, d.Index(trials));   // (T,N)
+        var (rows, columns) = ((int)predictions.shape[0], (int)predictions.shape[1]);
+        using var p = predictions.to(ScalarType.Float64, CPU);
+        using var t = targets.to(ScalarType.Float64, CPU);
+        return Correlation.PerColumn(t.data<double>().ToArray(), p.data<double>().ToArray(), rows, columns);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Sensorium.Models;
+using Sensorium.Models.Cores;
 using TorchSharp.PyBridge;
 
 namespace Sensorium.Training;
@@ -7,15 +8,14 @@ namespace Sensorium.Training;
 /// <summary>
 /// Turns a PyTorch state dict (an official Sensorium baseline, or a model a team trained with the Python starter
 /// kit) into a run directory of ours — spec.json + model.pth + summary.json — that can be evaluated and submitted
-/// like a run trained here. The architecture and mice come from the weights; what weights cannot tell (SOTA vs LN
-/// nonlinearity) from <paramref name="kind"/>.
+/// like a run trained here. The architecture and mice come from the weights; what weights cannot tell (the kind of
+/// core, SOTA vs LN nonlinearity, the regularizer weights) from <paramref name="baseSpec"/> (default the SOTA baseline).
 /// </summary>
 public static class RunImport
 {
-    public static RunSpec Import(string stateDictPath, string runDir, string datasetPath, CoreKind kind = CoreKind.Sota, int seed = 42)
+    public static RunSpec Import(string stateDictPath, string runDir, string datasetPath, ModelSpec? baseSpec = null, int seed = 42)
     {
-        var baseSpec = kind == CoreKind.Ln ? ModelSpec.Ln : ModelSpec.Sota;
-        using var imported = new DisposableImport(CheckpointImport.Load(stateDictPath, baseSpec));
+        using var imported = new DisposableImport(CheckpointImport.Load(stateDictPath, baseSpec ?? ModelSpec.Sota));
         var model = imported.Value.Spec;
         var mice = imported.Value.Mice.Select(m => m.DataKey).ToList();
         bool behavior = model.InputChannels == 4;
@@ -26,10 +26,10 @@ public static class RunImport
             Dataset = new DatasetSpec
             {
                 Path = datasetPath,
-                Track = behavior || model.Shifter ? "sensorium+" : mice.Count > 1 ? "all" : "sensorium",
+                Track = behavior || model.HasShifter ? "sensorium+" : mice.Count > 1 ? "all" : "sensorium",
                 Mice = mice,
                 IncludeBehavior = behavior,
-                IncludePupilCenter = model.Shifter,
+                IncludePupilCenter = model.HasShifter,
             },
             Model = model,
             Seed = seed,
@@ -43,9 +43,9 @@ public static class RunImport
             imported = Path.GetFullPath(stateDictPath),
             mice,
             inputChannels = model.InputChannels,
-            shifter = model.Shifter,
-            layers = model.Layers,
-            kind = model.Kind.ToString(),
+            shifter = model.HasShifter,
+            layers = (model.Core as Stacked2dCoreSpec)?.Layers,
+            kind = model.Label,
         }, RunSpec.Json));
         return spec;
     }

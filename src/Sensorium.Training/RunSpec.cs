@@ -25,6 +25,7 @@ public sealed record RunSpec
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         Converters = { new JsonStringEnumConverter() },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        AllowOutOfOrderMetadataProperties = true, // a part's "kind" may come after its fields in hand-written specs
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -53,7 +54,7 @@ public sealed record RunSpec
         int expectedChannels = Dataset.BehaviorChannels ? 4 : 1;
         if (Model.InputChannels != expectedChannels)
             errors.Add($"model: inputChannels is {Model.InputChannels} but the dataset feeds {expectedChannels} (behaviour channels {(Dataset.BehaviorChannels ? "on" : "off")})");
-        if (Model.Shifter && !Dataset.PupilCenter)
+        if (Model.HasShifter && !Dataset.PupilCenter)
             errors.Add("model: a shifter needs the pupil centre (dataset includePupilCenter)");
         return errors;
     }

@@ -37,7 +37,7 @@ public sealed class TrainingBench : IDisposable
         var mouse = RandomMouse(config);
         model = ModelBuilder.Build(config.Model, [MouseNeurons.FromCortex(mouse.DataKey, mouse.CorticalX, mouse.CorticalY)],
             Device, config.Seed);
-        data = new DeviceData(mouse, Device, behaviorChannels: config.Model.InputChannels == 4, pupilCenter: config.Model.Shifter);
+        data = new DeviceData(mouse, Device, behaviorChannels: config.Model.InputChannels == 4, pupilCenter: config.Model.HasShifter);
         optimizer = optim.Adam(model.parameters(), 0.009);
         rng = new Random((int)config.Seed);
         Parameters = model.parameters().Sum(p => p.numel());

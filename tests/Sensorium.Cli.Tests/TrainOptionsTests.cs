@@ -29,14 +29,14 @@ public sealed class TrainOptionsTests
     {
         var behaviourOnly = Spec("--track", "sensorium+", "--shifter", "off");
         Assert.Equal(4, behaviourOnly.Model.InputChannels);
-        Assert.False(behaviourOnly.Model.Shifter);
+        Assert.False(behaviourOnly.Model.HasShifter);
         Assert.True(behaviourOnly.Dataset.BehaviorChannels);
         Assert.False(behaviourOnly.Dataset.PupilCenter);
         Assert.Empty(behaviourOnly.Validate());
 
         var shifterOnly = Spec("--track", "sensorium+", "--behavior", "off");
         Assert.Equal(1, shifterOnly.Model.InputChannels);
-        Assert.True(shifterOnly.Model.Shifter);
+        Assert.True(shifterOnly.Model.HasShifter);
         Assert.False(shifterOnly.Dataset.BehaviorChannels);
         Assert.True(shifterOnly.Dataset.PupilCenter);
         Assert.Empty(shifterOnly.Validate());

@@ -92,8 +92,8 @@ public class WorkflowTests(TinyDatasetFixture dataset)
     {
         string run = Train("run-plus", "sensorium+", 1);
         var spec = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "spec.json"))).RootElement;
-        Assert.Equal(4, spec.GetProperty("model").GetProperty("inputChannels").GetInt32());
-        Assert.True(spec.GetProperty("model").GetProperty("shifter").GetBoolean());
+        Assert.Equal(4, spec.GetProperty("model").GetProperty("core").GetProperty("inputChannels").GetInt32());
+        Assert.Equal("mlp", spec.GetProperty("model").GetProperty("shifter").GetProperty("kind").GetString());
 
         var (code, _, error) = Run("submission", "make", "--run", run, "--track", "sensorium", "--out", dataset.Path_("wrong"), "--device", "cpu");
         Assert.Equal(1, code);

@@ -1,3 +1,4 @@
+using Sensorium.Models.Cores;
 using Sensorium.Models.Tests.Parity;
 using TorchSharp;
 using TorchSharp.PyBridge;
@@ -16,8 +17,8 @@ public sealed class CheckpointImportTests
     {
         var official = OfficialModel.Named(name);
         // Only the nonlinearity (what weights cannot tell) comes from the caller.
-        var kind = official.Spec.Kind;
-        var result = CheckpointImport.Load(official.CheckpointPath, new ModelSpec { Kind = kind });
+        var linear = ((Stacked2dCoreSpec)official.Spec.Core).Linear;
+        var result = CheckpointImport.Load(official.CheckpointPath, new ModelSpec { Core = new Stacked2dCoreSpec { Linear = linear } });
         using var encoder = result.Encoder;
         Assert.Equal(official.Spec, result.Spec);
         var mouse = Assert.Single(result.Mice);
@@ -29,7 +30,7 @@ public sealed class CheckpointImportTests
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var images = Fixtures.Float32(official.Inputs).narrow(0, 0, 2);
-        var pupil = official.Spec.Shifter ? Fixtures.Float32("pupil_center.npy").narrow(0, 0, 2) : null;
+        var pupil = official.Spec.HasShifter ? Fixtures.Float32("pupil_center.npy").narrow(0, 0, 2) : null;
         Assert.Equal(0, Fixtures.MaxAbsDiff(result.Encoder.call(images, official.DataKey, pupil),
             reference.call(images, official.DataKey, pupil)));
     }
@@ -68,7 +69,7 @@ public sealed class CheckpointImportTests
         Assert.Contains("readout.26872-17-20.bias: model expects (7777), ln.pth has (7776)", error.Message);
         Assert.Contains("readout.26872-17-20._features: model expects (1,64,1,7777), ln.pth has (1,64,1,7776)", error.Message);
 
-        using var withShifter = ModelBuilder.Build(ModelSpec.LnPlus with { InputChannels = 1 }, [new MouseNeurons("26872-17-20", 7776)]);
+        using var withShifter = ModelBuilder.Build(ModelSpec.LnPlus.ForInputs(1, shifter: true), [new MouseNeurons("26872-17-20", 7776)]);
         var missing = Assert.Throws<InvalidDataException>(() => CheckpointImport.LoadStateDict(withShifter, state, "ln.pth"));
         Assert.Contains("Missing keys: shifter.26872-17-20.mlp.0.weight", missing.Message);
 
@@ -89,13 +90,13 @@ public sealed class CheckpointImportTests
     [Fact]
     public void SavePyRoundTripsThroughTheImport()
     {
-        var spec = Tiny.Spec with { Shifter = true, Kind = CoreKind.Ln };
+        var spec = Tiny.WithShifter with { Core = Tiny.Core with { Linear = true } };
         using var model = ModelBuilder.Build(spec, Tiny.Mice(5, 3), seed: 7);
         var path = Path.Combine(Path.GetTempPath(), $"sensorium-roundtrip-{Guid.NewGuid():N}.pth");
         try
         {
             model.save_py(path);
-            var imported = CheckpointImport.Load(path, new ModelSpec { Kind = CoreKind.Ln, GammaInput = spec.GammaInput });
+            var imported = CheckpointImport.Load(path, new ModelSpec { Core = new Stacked2dCoreSpec { Linear = true, GammaInput = Tiny.Core.GammaInput } });
             using var encoder = imported.Encoder;
             Assert.Equal(spec, imported.Spec);
             Assert.Equal(["m0", "m1"], imported.Mice.Select(m => m.DataKey));

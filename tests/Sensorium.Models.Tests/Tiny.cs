@@ -1,3 +1,6 @@
+using Sensorium.Models.Cores;
+using Sensorium.Models.Readouts;
+using Sensorium.Models.Shifters;
 using static TorchSharp.torch;
 
 namespace Sensorium.Models.Tests;
@@ -6,11 +9,16 @@ namespace Sensorium.Models.Tests;
 internal static class Tiny
 {
     /// <summary>2 layers, 4 channels, 5×5 input kernel, 3×3 hidden kernel: (B,1,12,16) → (B,4,8,12).</summary>
+    public static readonly Stacked2dCoreSpec Core = new() { Layers = 2, HiddenChannels = 4, InputKernel = 5, HiddenKernel = 3 };
+
+    /// <summary><see cref="Core"/>, a readout with a 6-wide grid predictor, no shifter.</summary>
     public static readonly ModelSpec Spec = new()
     {
-        Layers = 2, HiddenChannels = 4, InputKernel = 5, HiddenKernel = 3, GridPredictorHiddenFeatures = 6,
-        ShifterHiddenChannels = 3,
+        Core = Core, Readout = new FullGaussian2dReadoutSpec { GridPredictorHiddenFeatures = 6 },
     };
+
+    /// <summary><see cref="Spec"/> with a 3-wide MLP shifter.</summary>
+    public static readonly ModelSpec WithShifter = Spec with { Shifter = new MlpShifterSpec { HiddenChannels = 3 } };
 
     /// <summary>Mice m0, m1, … with the given neuron counts at random cortical positions.</summary>
     public static MouseNeurons[] Mice(params int[] neurons)

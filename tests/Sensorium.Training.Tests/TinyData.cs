@@ -56,7 +56,7 @@ public static class TinyData
     public static RunSpec Spec(int maxEpochs = 6, bool plus = false) => new()
     {
         Dataset = new DatasetSpec { Path = "in-memory", Track = plus ? "sensorium+" : "sensorium" },
-        Model = (plus ? ModelSpec.SotaPlus : ModelSpec.Sota) with { Layers = 2, HiddenChannels = 8 },
+        Model = ModelSpec.Sota.ForInputs(plus ? 4 : 1, shifter: plus) with { Core = new Sensorium.Models.Cores.Stacked2dCoreSpec { Layers = 2, HiddenChannels = 8, InputChannels = plus ? 4 : 1 } },
         Trainer = new TrainerSpec { MaxEpochs = maxEpochs, BatchSize = 16, Device = "cpu", Threads = 1 },
         Seed = 7,
     };

@@ -34,7 +34,7 @@ public sealed class InSilicoJobTests
         var spec = new RunSpec
         {
             Dataset = new DatasetSpec { Path = dataset, Track = "sensorium" },
-            Model = ModelSpec.Sota with { Layers = 2, HiddenChannels = 8 },
+            Model = ModelSpec.Sota with { Core = new Sensorium.Models.Cores.Stacked2dCoreSpec { Layers = 2, HiddenChannels = 8 } },
             Trainer = new TrainerSpec { MaxEpochs = 1, BatchSize = 32, Device = "cpu", Threads = 1 },
             Seed = 3,
         };

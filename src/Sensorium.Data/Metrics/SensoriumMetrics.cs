@@ -126,39 +126,6 @@ public static class SensoriumMetrics
         return new NeuronMetrics(singleTrial, toAverage, fev, feve);
     }
 
-    /// <summary>Per-neuron (FEV, FEVE), as neuralpredictors/sensorium <c>fev(..., return_exp_var=True)</c>.</summary>
-    public static (double[] Fev, double[] Feve) ExplainableVariance(double[,] responses, double[,] predictions, ReadOnlySpan<long> imageIds)
-    {
-        var r = Compute(responses, predictions, imageIds).PerNeuron;
-        return (r.Fev, r.Feve);
-    }
-
-    /// <summary>Per-neuron single-trial correlation (over all trials).</summary>
-    public static double[] SingleTrialCorrelation(double[,] responses, double[,] predictions) =>
-        Correlation.PerNeuron(responses, predictions);
-
-    /// <summary>Per-neuron correlation of the repeat-averaged responses and predictions.</summary>
-    public static double[] CorrelationToAverage(double[,] responses, double[,] predictions, ReadOnlySpan<long> imageIds)
-    {
-        Correlation.CheckSameShape(responses, predictions);
-        var groups = ImageGroups.FromImageIds(imageIds);
-        int m = responses.GetLength(1);
-        var r = ImageMeans(Correlation.Flat(responses), m, groups);
-        var p = ImageMeans(Correlation.Flat(predictions), m, groups);
-        return Correlation.PerColumn(r, p, groups.Images, m);
-    }
-
-    /// <summary>(images × neurons) means of a (trials × neurons) matrix over each image's repeats.</summary>
-    public static double[] ImageMeans(ReadOnlySpan<double> values, int neurons, ImageGroups groups)
-    {
-        var sums = new double[groups.Images * neurons];
-        for (int t = 0; t < groups.Trials; t++)
-            Statistics.Add(sums.AsSpan(groups.GroupOfTrial[t] * neurons, neurons), values.Slice(t * neurons, neurons));
-        for (int k = 0; k < groups.Images; k++)
-            Statistics.Divide(sums.AsSpan(k * neurons, neurons), groups.Repeats[k]);
-        return sums;
-    }
-
     /// <summary>A float32 matrix (as models output) widened to double.</summary>
     public static double[,] ToDouble(float[,] m)
     {

@@ -41,16 +41,7 @@ public static class OracleScoring
         return total / neurons;
     }
 
-    /// <summary>corr = mean(z_a·z_b), z = (x − mean)/(std + 1e-8), std with ddof 0 — the evaluator's definition.</summary>
-    public static double Correlation(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
-    {
-        int n = a.Length;
-        double ma = 0, mb = 0;
-        for (int i = 0; i < n; i++) { ma += a[i]; mb += b[i]; }
-        ma /= n; mb /= n;
-        double va = 0, vb = 0, cov = 0;
-        for (int i = 0; i < n; i++) { double da = a[i] - ma, db = b[i] - mb; va += da * da; vb += db * db; cov += da * db; }
-        double sa = Math.Sqrt(va / n) + 1e-8, sb = Math.Sqrt(vb / n) + 1e-8;
-        return cov / n / (sa * sb);
-    }
+    /// <summary>The evaluator's correlation of two vectors (<see cref="Metrics.Correlation"/>, the one implementation).</summary>
+    public static double Correlation(ReadOnlySpan<double> a, ReadOnlySpan<double> b) =>
+        Metrics.Correlation.PerColumn(a, b, a.Length, 1)[0];
 }

@@ -12,7 +12,7 @@ namespace Sensorium.Models.Cores;
 /// Images (B,C_in,H,W) → feature maps of the last layer (B,C,H−k₀+1,W−k₀+1), e.g. (B,1,36,64) → (B,64,28,56).
 /// With <c>linear</c> every ELU is dropped (the LN baseline). Regularizer = GammaInput · LaplaceL2(layer0 weights).
 /// </summary>
-public sealed class Stacked2dCore : nn.Module<Tensor, Tensor>
+public sealed class Stacked2dCore : CoreModule
 {
     private readonly LaplaceL2 _input_weights_regularizer;
     private readonly Sequential features;
@@ -41,8 +41,10 @@ public sealed class Stacked2dCore : nn.Module<Tensor, Tensor>
     /// <summary>Weight of the Laplace smoothness penalty on the layer0 kernels (gamma_input).</summary>
     public double GammaInput { get; }
 
-    /// <summary>Channels of the output feature maps.</summary>
+    /// <summary>Channels of every layer, and so of the output feature maps.</summary>
     public long HiddenChannels { get; }
+
+    public override long OutputChannels => HiddenChannels;
 
     private Stacked2dInputLayer InputLayer => (Stacked2dInputLayer)features[0];
 
@@ -62,23 +64,21 @@ public sealed class Stacked2dCore : nn.Module<Tensor, Tensor>
     /// GammaInput · LaplaceL2(layer0 weights): a scalar. The group-sparsity term of the reference is skipped for
     /// depth-separable cores and its weight (gamma_hidden) is 0 in every baseline.
     /// </summary>
-    public Tensor Regularizer()
+    public override Tensor Regularizer()
     {
         using var laplace = Laplace();
         return laplace * GammaInput;
     }
 
     /// <summary>
-    /// Runs the hidden layers in channels-last memory layout on the CPU (same shapes and values up to float rounding):
+    /// On the CPU the hidden layers run in channels-last memory layout (same shapes and values up to float rounding):
     /// oneDNN's depthwise 7×7 and 1×1 convolutions, forward and above all backward, are ~2–3× faster in NHWC than in
     /// NCHW on the CPU, and BatchNorm/ELU keep the layout. layer0's output is converted once (its input has 1 or 4
-    /// channels, where NHWC buys nothing) and the result is returned contiguous (NCHW) as before. On CUDA nothing changes.
+    /// channels, where NHWC buys nothing) and the result is returned contiguous (NCHW). On CUDA the layers run as they are.
     /// </summary>
-    public bool ChannelsLastOnCpu { get; set; } = true;
-
     public override Tensor forward(Tensor images)
     {
-        if (!ChannelsLastOnCpu || images.device_type != DeviceType.CPU || features.Count < 2) return features.call(images);
+        if (images.device_type != DeviceType.CPU || features.Count < 2) return features.call(images);
         var x = features[0].call(images);
         for (var l = 1; l < features.Count; l++)
         {

@@ -1,8 +1,5 @@
-using Sensorium.Models.Cores;
 using Sensorium.Models.Readouts;
-using Sensorium.Models.Shifters;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -10,20 +7,21 @@ namespace Sensorium.Models.Encoders;
 
 /// <summary>
 /// The Sensorium encoder (neuralpredictors 0.3.0 <c>FiringRateEncoder</c>): shared <c>core</c> → optional
-/// <c>shifter</c>[data key](pupil centre) → <c>readout</c>[data key](features, shift) → ELU(·) + 1.
+/// <c>shifter</c>[data key](pupil centre) → <c>readout</c>[data key](features, shift) → ELU(·) + 1. It composes the
+/// role contracts (<see cref="CoreModule"/>, <see cref="ReadoutModule"/>, <see cref="ShifterModule"/>), whatever their kind.
 /// Images (B,C_in,H,W), data key, pupil centre (B,2) or null → firing rates (B,N_mouse), strictly positive.
 /// State-dict keys equal the official ones: <c>core.…</c>, <c>readout.&lt;data key&gt;.…</c>, <c>shifter.&lt;data key&gt;.…</c>.
 /// </summary>
 public sealed class FiringRateEncoder : nn.Module<Tensor, string, Tensor?, Tensor>
 {
-    private readonly Stacked2dCore core;
-    private readonly PerMouse<FullGaussian2dReadout> readout;
-    private readonly PerMouse<MlpShifter>? shifter;
+    private readonly CoreModule core;
+    private readonly PerMouse<ReadoutModule> readout;
+    private readonly PerMouse<ShifterModule>? shifter;
     private readonly SamplingNoise? noise;
 
     /// <param name="noise">The readouts' shared training-time noise, disposed with the encoder.</param>
-    public FiringRateEncoder(Stacked2dCore core, PerMouse<FullGaussian2dReadout> readout,
-        PerMouse<MlpShifter>? shifter = null, SamplingNoise? noise = null) : base(nameof(FiringRateEncoder))
+    public FiringRateEncoder(CoreModule core, PerMouse<ReadoutModule> readout,
+        PerMouse<ShifterModule>? shifter = null, SamplingNoise? noise = null) : base(nameof(FiringRateEncoder))
     {
         if (shifter is not null)
             foreach (var key in readout.Keys.Where(k => !shifter.ContainsKey(k)))
@@ -35,13 +33,13 @@ public sealed class FiringRateEncoder : nn.Module<Tensor, string, Tensor?, Tenso
         RegisterComponents();
     }
 
-    public Stacked2dCore Core => core;
+    public CoreModule Core => core;
     public IReadOnlyList<string> DataKeys => readout.Keys;
     public bool HasShifter => shifter is not null;
     /// <summary>The readouts' shared training-time position noise (null when built without one).</summary>
     public SamplingNoise? Noise => noise;
-    public FullGaussian2dReadout Readout(string dataKey) => Lookup(readout, dataKey, "readout");
-    public MlpShifter Shifter(string dataKey) =>
+    public ReadoutModule Readout(string dataKey) => Lookup(readout, dataKey, "readout");
+    public ShifterModule Shifter(string dataKey) =>
         shifter is null ? throw new InvalidOperationException("This model has no shifter.") : Lookup(shifter, dataKey, "shifter");
 
     /// <param name="images">(B,C_in,H,W)</param>
@@ -60,12 +58,13 @@ public sealed class FiringRateEncoder : nn.Module<Tensor, string, Tensor?, Tenso
         return rates + 1;
     }
 
-    /// <summary>core regularizer + readout[dataKey] regularizer (the shifter's is 0): a scalar.</summary>
+    /// <summary>core regularizer + readout[dataKey] regularizer (+ shifter[dataKey]'s, if it has one): a scalar.</summary>
     public Tensor Regularizer(string dataKey)
     {
         using var coreReg = core.Regularizer();
         using var readoutReg = Readout(dataKey).Regularizer();
-        return coreReg + readoutReg;
+        using var shifterReg = shifter is null ? null : Shifter(dataKey).Regularizer();
+        return shifterReg is null ? coreReg + readoutReg : coreReg + readoutReg + shifterReg;
     }
 
     protected override void Dispose(bool disposing)

@@ -19,7 +19,7 @@ namespace Sensorium.Models.Readouts;
 /// </list>
 /// Regularizer = FeatureRegWeight · Σ|features| (gamma_readout).
 /// </summary>
-public sealed class FullGaussian2dReadout : nn.Module<Tensor, Tensor?, Tensor>
+public sealed class FullGaussian2dReadout : ReadoutModule
 {
     private Parameter sigma;      // (1,N,2,2)
     private Parameter _features;  // (1,C,1,N)
@@ -69,14 +69,8 @@ public sealed class FullGaussian2dReadout : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>
-    /// Sample with the neurons along the grid's width (default; see <see cref="forward"/>); false uses the
-    /// reference's (B,N,1,2) grid, kept only to measure the difference (`sensorium bench train --baseline`).
-    /// </summary>
-    public bool NeuronsAlongGridWidth { get; set; } = true;
-
     public long InChannels { get; }
-    public long Neurons { get; }
+    public override long Neurons { get; }
     public double InitSigma { get; }
 
     /// <summary>Weight of the L1 penalty on the feature weights (gamma_readout).</summary>
@@ -124,7 +118,7 @@ public sealed class FullGaussian2dReadout : nn.Module<Tensor, Tensor?, Tensor>
     public Tensor FeatureL1() => _features.abs().sum();
 
     /// <summary>FeatureRegWeight · Σ|features|: a scalar.</summary>
-    public Tensor Regularizer()
+    public override Tensor Regularizer()
     {
         using var l1 = FeatureL1();
         return l1 * FeatureRegWeight;
@@ -143,9 +137,9 @@ public sealed class FullGaussian2dReadout : nn.Module<Tensor, Tensor?, Tensor>
         // The neurons as the grid's width, (B,1,N,2), not its height (B,N,1,2) as in the reference: every point is
         // sampled by the same arithmetic, but libtorch's CPU kernel vectorises along the output width, so a width of 1
         // wastes its vector lanes: forward ~5×, backward ~2.4× slower at N=8000.
-        using var grid = NeuronsAlongGridWidth ? shifted.reshape(b, 1, Neurons, 2) : shifted.alias();
+        using var grid = shifted.reshape(b, 1, Neurons, 2);
         using var sampled = F.grid_sample(features, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros,
-            align_corners: true); // (B,C,1,N), or (B,C,N,1)
+            align_corners: true); // (B,C,1,N)
         using var weights = _features.view(1, c, Neurons); // (1,C,N)
         using var weighted = sampled.view(b, c, Neurons) * weights; // (B,C,N)
         var y = weighted.sum(1); // (B,N)

@@ -11,8 +11,9 @@ namespace Sensorium.Models.Readouts;
 /// <item>CUDA: TorchSharp 0.107 only creates CPU generators (<c>new Generator(seed, cuda)</c> is a CPU generator
 /// labelled cuda), so the noise is drawn with the GPU's default generator, seeded with <see cref="Seed"/> on first use
 /// and on <see cref="Reset"/> (<c>torch.cuda.manual_seed</c>). Reproducible for one model per process (a training
-/// worker); drawing B·N·2 normals on the host and copying them (≈8 MB per step at B=128, N=8000) cost ~30% of a
-/// reference step on an H200. <see cref="HostRngOnCuda"/> restores the host draw (same numbers on every device).</item>
+/// worker). Not the host's numbers: drawing B·N·2 normals on the host and copying them (≈8 MB per step at B=128,
+/// N=8000), as an earlier version did, cost ~30% of a reference step on an H200.</item>
+/// <item>Other devices: drawn on the host with the model's generator and copied.</item>
 /// </list>
 /// </summary>
 public sealed class SamplingNoise(ulong seed) : IDisposable
@@ -22,14 +23,10 @@ public sealed class SamplingNoise(ulong seed) : IDisposable
 
     public ulong Seed { get; private set; } = seed;
 
-    /// <summary>On CUDA, draw on the host with the model's own generator and copy (the earlier behaviour; for
-    /// comparisons: `sensorium bench train --host-rng`). Off by default.</summary>
-    public bool HostRngOnCuda { get; set; }
-
     /// <summary>Standard normal noise of the given shape and dtype, on the given device.</summary>
     public Tensor Normal(long[] shape, ScalarType dtype, Device device)
     {
-        if (device.type == DeviceType.CUDA && !HostRngOnCuda)
+        if (device.type == DeviceType.CUDA)
         {
             if (!cudaSeeded)
             {
@@ -41,14 +38,7 @@ public sealed class SamplingNoise(ulong seed) : IDisposable
         generator ??= new Generator(Seed);
         var noise = randn(shape, dtype, CPU, generator: generator);
         if (device.type == DeviceType.CPU) return noise;
-        using (noise)
-        {
-            if (device.type != DeviceType.CUDA) return noise.to(device, non_blocking: false);
-            // Through pinned memory, asynchronously: the host does not wait for the copy, and libtorch's caching host
-            // allocator keeps the pinned block until the copy has completed on its stream, so disposing it here is safe.
-            using var pinned = noise.pin_memory();
-            return pinned.to(device, non_blocking: true);
-        }
+        using (noise) return noise.to(device, non_blocking: false);
     }
 
     /// <summary>Restart the noise sequence from <paramref name="newSeed"/> (the trainer does this at every epoch, so

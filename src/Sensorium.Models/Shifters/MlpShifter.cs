@@ -9,7 +9,7 @@ namespace Sensorium.Models.Shifters;
 /// pupil centre, Linear(2,5)-Tanh-Linear(5,5)-Tanh-Linear(5,2)-Tanh for the baselines (<c>mlp</c>).
 /// Pupil centre (B,2) → readout grid shift (B,2) in (−1,1). Its regularizer is 0 (gamma_shifter = 0), so it has none.
 /// </summary>
-public sealed class MlpShifter : nn.Module<Tensor, Tensor>
+public sealed class MlpShifter : ShifterModule
 {
     private readonly Sequential mlp;
 

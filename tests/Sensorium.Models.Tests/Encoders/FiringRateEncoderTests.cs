@@ -34,7 +34,7 @@ public sealed class FiringRateEncoderTests
     [Fact]
     public void TheWholeModelWithShiftersConvertsToAnotherDtypeAndBack()
     {
-        using var model = ModelBuilder.Build(Tiny.Spec with { Shifter = true, InputChannels = 2 }, Tiny.Mice(4, 2));
+        using var model = ModelBuilder.Build(Tiny.WithShifter.ForInputs(2, shifter: true), Tiny.Mice(4, 2));
         model.eval();
         using var scope = NewDisposeScope();
         var images = Tiny.Images(2, channels: 2);
@@ -66,7 +66,7 @@ public sealed class FiringRateEncoderTests
     [Fact]
     public void ShifterNeedsThePupilCentreAndMovesTheGrid()
     {
-        using var model = ModelBuilder.Build(Tiny.Spec with { Shifter = true }, Tiny.Mice(4, 2));
+        using var model = ModelBuilder.Build(Tiny.WithShifter, Tiny.Mice(4, 2));
         model.eval();
         using var scope = NewDisposeScope();
         var images = Tiny.Images(2);
@@ -90,7 +90,7 @@ public sealed class FiringRateEncoderTests
     [Fact]
     public void RegularizerSumsCoreAndTheMouseReadout()
     {
-        using var model = ModelBuilder.Build(Tiny.Spec with { GammaReadout = 0.5 }, Tiny.Mice(4, 2));
+        using var model = ModelBuilder.Build(Tiny.Spec with { Readout = new Sensorium.Models.Readouts.FullGaussian2dReadoutSpec { GammaReadout = 0.5, GridPredictorHiddenFeatures = 6 } }, Tiny.Mice(4, 2));
         using var scope = NewDisposeScope();
         var core = model.Core.Regularizer().item<float>();
         Assert.Equal(core + 0.5f * 4, model.Regularizer("m0").item<float>(), 4);
@@ -100,7 +100,7 @@ public sealed class FiringRateEncoderTests
     [Fact]
     public void OneStepTrainsCoreAndThatMouseOnly()
     {
-        using var model = ModelBuilder.Build(Tiny.Spec with { Shifter = true }, Tiny.Mice(4, 2));
+        using var model = ModelBuilder.Build(Tiny.WithShifter, Tiny.Mice(4, 2));
         model.train();
         var before = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
         using var optimizer = optim.Adam(model.parameters(), lr: 0.01);
@@ -140,7 +140,7 @@ public sealed class FiringRateEncoderTests
     public void AModelBuiltInsideADisposeScopeOutlivesIt()
     {
         FiringRateEncoder model;
-        using (NewDisposeScope()) model = ModelBuilder.Build(Tiny.Spec with { Shifter = true }, Tiny.Mice(3));
+        using (NewDisposeScope()) model = ModelBuilder.Build(Tiny.WithShifter, Tiny.Mice(3));
         using (model)
         using (NewDisposeScope())
         {

@@ -121,7 +121,7 @@ public sealed class RequestLimitTests : IDisposable
         var (parameters, bytes) = Sensorium.Web.Features.Runs.RunResourceLimits.Estimate(baseline);
         Assert.InRange(parameters, 500_000, 2_000_000);
         Assert.InRange(bytes, 512L << 20, 4L << 30);
-        var big = baseline with { Model = baseline.Model with { HiddenChannels = 256 } };
+        var big = baseline with { Model = baseline.Model with { Core = (Sensorium.Models.Cores.Stacked2dCoreSpec)baseline.Model.Core with { HiddenChannels = 256 } } };
         Assert.True(Sensorium.Web.Features.Runs.RunResourceLimits.Estimate(big).Bytes > 3 * bytes);
     }
 }

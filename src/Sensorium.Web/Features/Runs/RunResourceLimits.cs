@@ -1,4 +1,7 @@
 using Sensorium.Models;
+using Sensorium.Models.Cores;
+using Sensorium.Models.Readouts;
+using Sensorium.Models.Shifters;
 using Sensorium.Training;
 using Sensorium.Web.Hosting;
 
@@ -13,18 +16,22 @@ namespace Sensorium.Web.Features.Runs;
 /// </summary>
 public static class RunResourceLimits
 {
-    /// <summary>Upper bounds per model field: several times the official baselines' sizes.</summary>
-    public static readonly IReadOnlyList<(string Field, Func<ModelSpec, int> Value, int Min, int Max)> ModelRanges =
+    /// <summary>
+    /// Upper bounds per model field: several times the official baselines' sizes. A field of a part of another kind
+    /// reads null and is not checked (its memory still is, by the estimate). Named by the flat spec's names.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Field, Func<ModelSpec, int?> Value, int Min, int Max)> ModelRanges =
     [
-        ("layers", m => m.Layers, 1, 16),
-        ("hiddenChannels", m => m.HiddenChannels, 1, 512),
-        ("inputKernel", m => m.InputKernel, 1, 31),
-        ("hiddenKernel", m => m.HiddenKernel, 1, 31),
+        ("layers", m => (m.Core as Stacked2dCoreSpec)?.Layers, 1, 16),
+        ("hiddenChannels", m => (m.Core as Stacked2dCoreSpec)?.HiddenChannels, 1, 512),
+        ("inputKernel", m => (m.Core as Stacked2dCoreSpec)?.InputKernel, 1, 31),
+        ("hiddenKernel", m => (m.Core as Stacked2dCoreSpec)?.HiddenKernel, 1, 31),
         ("inputChannels", m => m.InputChannels, 1, 4),
-        ("gridPredictorHiddenFeatures", m => m.GridPredictorHiddenFeatures, 1, 1024),
-        ("gridPredictorHiddenLayers", m => m.GridPredictorHiddenLayers, 0, 8),
-        ("shifterHiddenChannels", m => m.ShifterHiddenChannels, 1, 256),
-        ("shifterLayers", m => m.ShifterLayers, 1, 8),
+        ("coreOutputChannels", m => m.Core is Stacked2dCoreSpec ? null : m.Core.OutputChannels(), 1, 512),
+        ("gridPredictorHiddenFeatures", m => (m.Readout as FullGaussian2dReadoutSpec)?.GridPredictorHiddenFeatures, 1, 1024),
+        ("gridPredictorHiddenLayers", m => (m.Readout as FullGaussian2dReadoutSpec)?.GridPredictorHiddenLayers, 0, 8),
+        ("shifterHiddenChannels", m => (m.Shifter as MlpShifterSpec)?.HiddenChannels, 1, 256),
+        ("shifterLayers", m => (m.Shifter as MlpShifterSpec)?.Layers, 1, 8),
     ];
 
     const long RuntimeAllowance = 512L << 20;
@@ -36,7 +43,7 @@ public static class RunResourceLimits
         var errors = new List<string>();
         foreach (var (field, value, min, max) in ModelRanges)
         {
-            var v = value(spec.Model);
+            if (value(spec.Model) is not { } v) continue;
             if (v < min || v > max) errors.Add($"model.{field} must be in [{min}, {max}] (got {v}).");
         }
         if (errors.Count > 0) return errors;
@@ -49,25 +56,41 @@ public static class RunResourceLimits
         return errors;
     }
 
-    /// <summary>Parameters of the model and the bytes training it takes (an upper-side estimate).</summary>
+    /// <summary>
+    /// Parameters of the model and the bytes training it takes (an upper-side estimate). The Stacked2d core is counted
+    /// exactly; a core of another kind as 4 full 9×9 convolutions of its output width (a generous bound for small
+    /// cores; a core that needs more adds its case here).
+    /// </summary>
     public static (long Parameters, long Bytes) Estimate(RunSpec spec)
     {
         var m = spec.Model;
-        long c = m.HiddenChannels;
-        long core = m.InputChannels * c * m.InputKernel * m.InputKernel
-            + (m.Layers - 1) * (c * m.HiddenKernel * m.HiddenKernel + c * c)
-            + m.Layers * 2 * c;
+        long c = m.Core.OutputChannels();
+        var (layers, inputKernel, core) = m.Core switch
+        {
+            Stacked2dCoreSpec s => (s.Layers, s.InputKernel, m.InputChannels * c * s.InputKernel * s.InputKernel
+                + (s.Layers - 1) * (c * s.HiddenKernel * s.HiddenKernel + c * c)
+                + s.Layers * 2 * c),
+            _ => (4, 9, 4 * c * Math.Max(c, m.InputChannels) * 81),
+        };
+        var (gridFeatures, gridLayers) = m.Readout is FullGaussian2dReadoutSpec r
+            ? (r.GridPredictorHiddenFeatures, r.GridPredictorHiddenLayers)
+            : (30, 1);
         int mice = spec.Dataset.Mice is { Count: > 0 } keys ? keys.Count : spec.Dataset.Track == "all" ? 10 : 1;
         long readout = (long)mice * NeuronsPerMouse * (c + 4)
-            + mice * (2L * m.GridPredictorHiddenFeatures + (long)m.GridPredictorHiddenLayers * m.GridPredictorHiddenFeatures * m.GridPredictorHiddenFeatures);
-        long shifter = m.Shifter ? mice * (long)m.ShifterLayers * m.ShifterHiddenChannels * m.ShifterHiddenChannels : 0;
+            + mice * (2L * gridFeatures + (long)gridLayers * gridFeatures * gridFeatures);
+        long shifter = m.Shifter switch
+        {
+            null => 0,
+            MlpShifterSpec s => mice * (long)s.Layers * s.HiddenChannels * s.HiddenChannels,
+            _ => mice * 1024L,
+        };
         long parameters = core + readout + shifter;
 
-        long height = Math.Max(1, (long)Math.Round(RawHeight * spec.Dataset.Scale) - (m.InputKernel - 1));
-        long width = Math.Max(1, (long)Math.Round(RawWidth * spec.Dataset.Scale) - (m.InputKernel - 1));
+        long height = Math.Max(1, (long)Math.Round(RawHeight * spec.Dataset.Scale) - (inputKernel - 1));
+        long width = Math.Max(1, (long)Math.Round(RawWidth * spec.Dataset.Scale) - (inputKernel - 1));
         long batch = Math.Max(spec.Trainer.BatchSize, spec.Trainer.EvalBatchSize);
         // Per layer: convolution, batch norm and nonlinearity outputs kept for backward, and as many gradients.
-        double activations = (double)batch * c * height * width * m.Layers * sizeof(float) * 6;
+        double activations = (double)batch * c * height * width * layers * sizeof(float) * 6;
         double total = parameters * (double)sizeof(float) * 4 + activations + RuntimeAllowance;
         return (parameters, total >= long.MaxValue ? long.MaxValue : (long)total);
     }
