@@ -99,27 +99,35 @@ public sealed class CliLauncher(IOptions<WorkerOptions> worker, IOptions<Workben
     }
 
     /// <summary>
-    /// Runs <c>sensorium ARGUMENTS</c> to its end: each stdout line goes to <paramref name="onLine"/> as it comes
-    /// (when given) and is kept; stderr is kept. Cancelling kills the process tree and throws.
+    /// Runs <c>sensorium ARGUMENTS</c> to its end: each stdout line goes to <paramref name="onLine"/> (or, awaited,
+    /// <paramref name="onLineAsync"/>) as it comes and is kept; stderr is kept. <paramref name="started"/> gets the
+    /// process id once it runs; <paramref name="device"/> as in <see cref="StartInfo"/>. Cancelling, or an exception
+    /// from a line handler, kills the process tree and throws: a worker never outlives its caller.
     /// </summary>
     public async Task<CliOutcome> RunAsync(IEnumerable<string> arguments, Action<string>? onLine = null, int? threads = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, string? device = null, Func<string, Task>? onLineAsync = null, Func<int, Task>? started = null)
     {
-        using var process = Start(arguments, threads);
+        using var process = Start(arguments, threads, device);
         var errors = process.StandardError.ReadToEndAsync(cancel);
         var output = new System.Text.StringBuilder();
         try
         {
+            if (started is not null) await started(process.Id);
             while (await process.StandardOutput.ReadLineAsync(cancel) is { } line)
             {
                 output.Append(line).Append('\n');
                 onLine?.Invoke(line);
+                if (onLineAsync is not null) await onLineAsync(line);
             }
             await process.WaitForExitAsync(cancel);
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
-            try { process.Kill(entireProcessTree: true); }
+            try
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(TimeSpan.FromSeconds(10));
+            }
             catch (InvalidOperationException) { } // already exited
             throw;
         }

@@ -60,7 +60,7 @@ public sealed class RunCurvesTests
     }
 
     /// <summary>A bUnit context with what the run page needs, signed in as <paramref name="member"/>.</summary>
-    static BunitContext RunPageContext(WorkbenchApp app, long teamId, Sensorium.Storage.Accounts.User member)
+    internal static BunitContext RunPageContext(WorkbenchApp app, long teamId, Sensorium.Storage.Accounts.User member)
     {
         var context = new BunitContext();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
@@ -77,6 +77,7 @@ public sealed class RunCurvesTests
         context.Services.AddSingleton(TimeProvider.System);
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Queue.DeviceMonitor>()); // the page's device panel
         context.Services.AddSingleton(app.Get<Microsoft.Extensions.Options.IOptions<Sensorium.Web.Hosting.WorkbenchOptions>>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Neurons.InSilicoJobs>()); // the page's per-neuron scores
         context.AddAuthorization().SetAuthorized(member.UserName)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, teamId.ToString()));
         return context;

@@ -6,19 +6,22 @@ namespace Sensorium.Web.Features.Runs.Scheduling;
 /// </summary>
 public sealed record DeviceSlots(string Name, int Slots, long? MemoryMiB = null);
 
+/// <summary>What takes a device slot: a training run, or the in-silico experiments of a finished run (a job).</summary>
+public enum SlotWork { Run, InSilicoJob }
+
 /// <summary>
-/// A run waiting in the queue. <see cref="RequestedDevice"/> null: any device. <see cref="Priority"/>: the host's,
-/// higher first (default 0).
+/// A run (or job, see <see cref="Kind"/>) waiting in the queue. <see cref="RequestedDevice"/> null: any device.
+/// <see cref="Priority"/>: the host's, higher first (default 0).
 /// </summary>
-/// <see cref="MemoryMiB"/>: its estimated GPU memory (<see cref="Sensorium.Training.Gpus.GpuMemoryEstimate"/>).
+/// <see cref="MemoryMiB"/>: its estimated GPU memory (<see cref="Sensorium.Training.Gpus.GpuMemoryEstimate"/>; 0 for a job).
 public sealed record QueuedRun(long Id, long TeamId, DateTimeOffset CreatedAt, string? RequestedDevice = null, int Priority = 0,
-    long MemoryMiB = 0);
+    long MemoryMiB = 0, SlotWork Kind = SlotWork.Run);
 
-/// <summary>A run holding a slot of <see cref="Device"/> and its estimated memory there.</summary>
-public sealed record RunningRun(long Id, long TeamId, string Device, long MemoryMiB = 0);
+/// <summary>A run (or job) holding a slot of <see cref="Device"/> and its estimated memory there.</summary>
+public sealed record RunningRun(long Id, long TeamId, string Device, long MemoryMiB = 0, SlotWork Kind = SlotWork.Run);
 
-/// <summary>The scheduler's decision: start this run on this device.</summary>
-public sealed record RunStart(long RunId, string Device);
+/// <summary>The scheduler's decision: start this run (or job: <see cref="Kind"/>, whose id is <see cref="RunId"/>) on this device.</summary>
+public sealed record RunStart(long RunId, string Device, SlotWork Kind = SlotWork.Run);
 
 /// <summary>
 /// Decides which queued runs start next; pure, so the fairness rules are tested without a database or processes.
@@ -38,6 +41,7 @@ public sealed record RunStart(long RunId, string Device);
 /// estimates of the runs there leave of the limit; a run that does not fit waits (others may pass it), and a run
 /// larger than a device's whole limit is never placed there (<see cref="TooLarge"/> says which).
 /// </para>
+/// In-silico jobs are planned exactly like runs (a slot each, counted for their team); ids are per kind.
 /// </summary>
 public static class FairScheduler
 {
@@ -59,7 +63,7 @@ public static class FairScheduler
 
         var runningPerTeam = running.GroupBy(r => r.TeamId).ToDictionary(g => g.Key, g => g.Count());
         var waiting = queued
-            .OrderByDescending(r => r.Priority).ThenBy(r => r.CreatedAt).ThenBy(r => r.Id)
+            .OrderByDescending(r => r.Priority).ThenBy(r => r.CreatedAt).ThenBy(r => r.Kind).ThenBy(r => r.Id)
             .GroupBy(r => r.TeamId)
             .ToDictionary(g => g.Key, g => g.ToList());
 
@@ -84,7 +88,7 @@ public static class FairScheduler
             lastStart[chosen.Run.TeamId] = planTime;
             planTime = planTime.AddTicks(1); // later starts of this plan come after earlier ones
             waiting[chosen.Run.TeamId].Remove(chosen.Run);
-            starts.Add(new RunStart(chosen.Run.Id, chosen.Device.Name));
+            starts.Add(new RunStart(chosen.Run.Id, chosen.Device.Name, chosen.Run.Kind));
         }
         return starts;
     }
@@ -97,6 +101,7 @@ public static class FairScheduler
         : standing.LastStart != other.LastStart ? standing.LastStart < other.LastStart
         : run.Priority != otherRun.Priority ? run.Priority > otherRun.Priority
         : run.CreatedAt != otherRun.CreatedAt ? run.CreatedAt < otherRun.CreatedAt
+        : run.Kind != otherRun.Kind ? run.Kind < otherRun.Kind
         : run.Id < otherRun.Id;
 
     static FreeSlots? PickDevice(List<FreeSlots> free, QueuedRun run)

@@ -6,12 +6,13 @@ namespace Sensorium.Web.Features.Runs.Scheduling;
 
 /// <summary>
 /// Starts queued runs when device slots are free: asks <see cref="FairScheduler"/> which, moves each to running and
-/// hands it to the <see cref="IRunLauncher"/>. Wakes on <see cref="QueueSignal"/> and polls as a safety net.
+/// hands it to the <see cref="IRunLauncher"/>. Other work that takes a slot (<see cref="ISlotJobs"/>: in-silico jobs)
+/// is planned with the runs and started by its owner. Wakes on <see cref="QueueSignal"/> and polls as a safety net.
 /// Does nothing while the launcher is not available.
 /// </summary>
 public sealed class RunDispatcher(
     RunStore runs, TeamServiceHistory history, RunLifecycle lifecycle, IRunLauncher launcher, QueueSignal signal,
-    IOptions<WorkbenchOptions> options, TimeProvider time, ILogger<RunDispatcher> logger) : BackgroundService
+    IOptions<WorkbenchOptions> options, TimeProvider time, ILogger<RunDispatcher> logger, IEnumerable<ISlotJobs> jobs) : BackgroundService
 {
     /// <summary>One pass at a time: the plan and the moves to running must not interleave with another pass.</summary>
     readonly SemaphoreSlim pass = new(1, 1);
@@ -91,16 +92,36 @@ public sealed class RunDispatcher(
             catch (InvalidRunTransitionException) { } // cancelled since we read the queue
             queued.RemoveAll(q => q.Id == runId);
         }
-        var plan = FairScheduler.Plan(
-            devices,
-            queued,
-            active.Where(r => r.Status == RunStatus.Running)
-                .Select(r => new RunningRun(r.Id, r.TeamId, r.Device ?? "", EstimateMiB(r))).ToList(),
-            await history.LastStartPerTeamAsync(), time.GetUtcNow());
+        var running = active.Where(r => r.Status == RunStatus.Running)
+            .Select(r => new RunningRun(r.Id, r.TeamId, r.Device ?? "", EstimateMiB(r))).ToList();
+        var lastStart = new Dictionary<long, DateTimeOffset>(await history.LastStartPerTeamAsync());
+        var slotJobs = jobs.SingleOrDefault(); // at most one source of jobs: their ids are its own
+        if (slotJobs is not null)
+        {
+            var (jobsQueued, jobsRunning) = await slotJobs.ActiveAsync();
+            queued.AddRange(jobsQueued);
+            running.AddRange(jobsRunning);
+            foreach (var (team, at) in await slotJobs.LastStartPerTeamAsync())
+                if (!lastStart.TryGetValue(team, out var other) || at > other) lastStart[team] = at;
+        }
+        var plan = FairScheduler.Plan(devices, queued, running, lastStart, time.GetUtcNow());
 
         var launched = new List<Run>();
         foreach (var start in plan)
         {
+            if (start.Kind == SlotWork.InSilicoJob)
+            {
+                try
+                {
+                    await slotJobs!.StartAsync(start.RunId, start.Device, cancellationToken);
+                    logger.LogInformation("In-silico job {JobId} started on {Device}.", start.RunId, start.Device);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogError(e, "In-silico job {JobId} could not start; it stays queued.", start.RunId);
+                }
+                continue;
+            }
             Run run;
             try
             {
