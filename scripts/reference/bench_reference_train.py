@@ -5,6 +5,10 @@ readout regularizers, backward, Adam step) on random seeded data. Used only for 
 
     OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 scripts/reference/bench_reference_train.py [--neurons 8000] [--batch 128]
         [--steps 10] [--warmup 2] [--threads N] [--device cpu|cuda|auto] [--model sota|ln] [--plus]
+        [--precision fp32|bf16] [--no-split]
+
+--precision bf16: forward and loss under torch.autocast(bfloat16) (fp32 weights, as PyTorch's mixed precision does).
+--no-split: no synchronisation between forward, backward and Adam; the step's one is the loss read (timed).
 
 Prints JSON (stdout) with the same keys as the C# command and one human line (stderr).
 """
@@ -117,7 +121,10 @@ def main():
     p.add_argument("--plus", action="store_true")
     p.add_argument("--eval-steps", type=int, default=None)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    p.add_argument("--no-split", action="store_true")
     a = p.parse_args()
+    split = not a.no_split
     eval_steps = a.eval_steps if a.eval_steps is not None else max(1, a.steps // 2)
 
     torch.set_num_threads(a.threads)
@@ -158,28 +165,35 @@ def main():
         index = torch.randint(trials, (a.batch,), generator=gen).to(device)
         t0 = time.perf_counter()
         c0 = os.times()
-        out = model(inputs(index), pupil.index_select(0, index) if a.plus else None)
-        target = responses.index_select(0, index)
-        loss = scale * (out - target * torch.log(out + 1e-12)).sum() + model.regularizer()
-        sync()
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=a.precision == "bf16"):
+            out = model(inputs(index), pupil.index_select(0, index) if a.plus else None)
+            target = responses.index_select(0, index)
+            out = out.float()
+            loss = scale * (out - target * torch.log(out + 1e-12)).sum() + model.regularizer().float()
+        if split:
+            sync()
         t1 = time.perf_counter()
         loss.backward()
-        sync()
+        if split:
+            sync()
         t2 = time.perf_counter()
         optimizer.step()
         optimizer.zero_grad()
-        sync()
+        if split:
+            sync()
+        else:
+            value = loss.item()
         t3 = time.perf_counter()
         c1 = os.times()
         cpu = (c1.user - c0.user + c1.system - c0.system) * 1000
         return dict(total=(t3 - t0) * 1000, forward=(t1 - t0) * 1000, backward=(t2 - t1) * 1000, optimizer=(t3 - t2) * 1000,
-                    loss=loss.item(), cpu=cpu, sys=(c1.system - c0.system) * 1000)
+                    loss=loss.item() if split else value, cpu=cpu, sys=(c1.system - c0.system) * 1000)
 
     def eval_step():
         index = torch.randint(trials, (a.batch,), generator=gen).to(device)
         model.eval()
         t0 = time.perf_counter()
-        with torch.no_grad():
+        with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=a.precision == "bf16"):
             model(inputs(index), pupil.index_select(0, index) if a.plus else None)
             sync()
         t = (time.perf_counter() - t0) * 1000
@@ -208,6 +222,8 @@ def main():
     load = list(os.getloadavg())
     result = {
         "implementation": "pytorch",
+        "precision": a.precision,
+        "split": split,
         "model": a.model + ("+" if a.plus else ""),
         "neurons": a.neurons,
         "batch": a.batch,
@@ -235,7 +251,7 @@ def main():
         "loadAverage": load,
     }
     print(json.dumps(result, indent=2))
-    print(f"pytorch {result['model']} N={a.neurons} B={a.batch} {device} {torch.get_num_threads()} threads: "
+    print(f"pytorch {a.precision}{'' if split else ' no-split'} {result['model']} N={a.neurons} B={a.batch} {device} {torch.get_num_threads()} threads: "
           f"train {result['trainSamplesPerSecond']:.1f} samples/s, {ms:.0f} ms/step (fwd {result['forwardMs']:.0f}, "
           f"bwd {result['backwardMs']:.0f}, adam {result['optimizerMs']:.0f}); eval {result['evalSamplesPerSecond']} samples/s; "
           f"peak {peak_mb:.0f} MB; torch {torch.__version__}; load {' '.join(f'{x:.2f}' for x in load)}", file=sys.stderr)

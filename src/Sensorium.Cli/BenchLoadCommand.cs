@@ -14,8 +14,8 @@ namespace Sensorium.Cli;
 public sealed class BenchLoadCommand : ICommand
 {
     public string Name => "bench load";
-    public string Summary => "time loading + preprocessing one mouse; report seconds, array MB, peak memory (JSON)";
-    public string Usage => "usage: sensorium bench load --data PATH [--mouse KEY] [--repeat N] [--scale 0.25] [--threads N] [--folder]";
+    public string Summary => CliHelp.Of(Name).Summary;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {

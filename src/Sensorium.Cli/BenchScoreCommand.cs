@@ -12,10 +12,8 @@ namespace Sensorium.Cli;
 public sealed class BenchScoreCommand : ICommand
 {
     public string Name => "bench score";
-    public string Summary => "time submission validate + score on a generated full-size file";
-    public string Usage =>
-        "usage: sensorium bench score [--neurons 8000] [--trials 1000] [--images 100] [--seed 1] [--repeat 3] [--keep]\n" +
-        "  [--python-floats]   write float32 values widened to double (17 digits), as the Python starter kit does";
+    public string Summary => CliHelp.Of(Name).Summary;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {

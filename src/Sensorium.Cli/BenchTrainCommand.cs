@@ -15,10 +15,8 @@ namespace Sensorium.Cli;
 public sealed class BenchTrainCommand : ICommand
 {
     public string Name => "bench train";
-    public string Summary => "time the training step (samples/s, ms/step, forward/backward/optimizer, eval, peak memory; JSON)";
-    public string Usage => "usage: sensorium bench train [--neurons 8000] [--batch 128] [--steps 10] [--warmup 2] [--threads N] " +
-                           "[--device auto|cpu|cuda] [--model sota|ln] [--plus] [--eval-steps N] [--profile N] [--seed 42]\n" +
-                           "  Huge pages off: run with THP_MEM_ALLOC_ENABLE=0 in the environment.";
+    public string Summary => CliHelp.Of(Name).Summary;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {
@@ -33,6 +31,8 @@ public sealed class BenchTrainCommand : ICommand
         int evalSteps = args.Int("eval-steps", Math.Max(1, steps / 2), 0, 100_000);
         int profile = args.Int("profile", 0, 0, 1000);
         int seed = args.Int("seed", 42, 0, int.MaxValue);
+        string precision = args.Choice("precision", MixedPrecision.Fp32, MixedPrecision.Fp32, MixedPrecision.Bf16);
+        bool split = !args.Flag("no-split");
         args.RejectUnknown();
 
         // Threads: the intra-op count applies to the calling thread (and is the default for new ones); inter-op
@@ -58,7 +58,8 @@ public sealed class BenchTrainCommand : ICommand
             ("ln", false) => ModelSpec.Ln,
             _ => ModelSpec.LnPlus,
         };
-        var config = new TrainingBenchConfig(spec, neurons, batch, Trials: Math.Max(1024, 2 * batch), Device: deviceChoice, Seed: (ulong)seed);
+        var config = new TrainingBenchConfig(spec, neurons, batch, Trials: Math.Max(1024, 2 * batch), Device: deviceChoice, Seed: (ulong)seed,
+            Precision: precision);
         TrainingBench bench;
         try
         {
@@ -73,13 +74,13 @@ public sealed class BenchTrainCommand : ICommand
 
         for (int i = 0; i < warmup; i++)
         {
-            var w = bench.TrainStep(split: true);
+            var w = bench.TrainStep(split);
             error.WriteLine($"bench train: warmup {i + 1}/{warmup}: {w.TotalMs:F1} ms");
         }
         var timings = new List<StepTiming>();
         for (int i = 0; i < steps; i++)
         {
-            timings.Add(bench.TrainStep(split: true));
+            timings.Add(bench.TrainStep(split));
             error.WriteLine($"bench train: step {i + 1}/{steps}: {timings[^1].TotalMs:F1} ms (forward {timings[^1].ForwardMs:F1}, " +
                             $"backward {timings[^1].BackwardMs:F1}, optimizer {timings[^1].OptimizerMs:F1}; CPU {timings[^1].CpuMs:F0}, sys {timings[^1].SysMs:F0}), loss {timings[^1].Loss:G6}");
         }
@@ -106,6 +107,8 @@ public sealed class BenchTrainCommand : ICommand
             json.WriteStartObject();
             json.WriteString("implementation", "torchsharp");
             json.WriteString("model", modelName + (plus ? "+" : ""));
+            json.WriteString("precision", precision);
+            json.WriteBoolean("split", split);
             json.WriteNumber("neurons", neurons);
             json.WriteNumber("batch", batch);
             json.WriteString("input", $"{spec.InputChannels}x{config.Height}x{config.Width}");
@@ -156,7 +159,7 @@ public sealed class BenchTrainCommand : ICommand
         }
         output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
         error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"torchsharp {modelName}{(plus ? "+" : "")} N={neurons} B={batch} {bench.Device} {get_num_threads()} threads: " +
+            $"torchsharp {precision}{(split ? "" : " no-split")} {modelName}{(plus ? "+" : "")} N={neurons} B={batch} {bench.Device} {get_num_threads()} threads: " +
             $"train {samplesPerSecond:F1} samples/s, {median:F0} ms/step (fwd {forward:F0}, bwd {backward:F0}, adam {optimizerMs:F0}); " +
             $"eval {(evalMs.Count > 0 ? $"{evalSamplesPerSecond:F1} samples/s" : "not run")}; peak {peak / mb:F0} MB; libtorch {libtorch}; load {string.Join(' ', load)}"));
         return CommandLine.Ok;

@@ -7,15 +7,8 @@ namespace Sensorium.Cli;
 public sealed class CheckpointImportCommand : ICommand
 {
     public string Name => "checkpoint import";
-    public string Summary => "turn a PyTorch state dict (official baseline or starter-kit model) into a run";
-    public string Usage => """
-        usage: sensorium checkpoint import --file MODEL.pth --out RUNDIR --data DIR [--model sota|ln] [--seed N]
-          --file    a state dict saved by torch.save(model.state_dict()) from the Sensorium starter kit's
-                    stacked_core_full_gauss_readout (e.g. sensorium_sota_model.pth)
-          --data    the dataset whose mice the model predicts (used by evaluate and submission make)
-          --model   sota (ELU core) or ln (linear core): the one thing the weights cannot tell (default sota)
-        Architecture, mice and neuron counts are read from the weights. Prints the run's spec as JSON.
-        """;
+    public string Summary => CliHelp.Of(Name).Summary;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {

@@ -36,6 +36,7 @@ public static class CommandLine
         new InspectCommand(),
         new BenchLoadCommand(),
         new BenchTrainCommand(),
+        new DevicesCommand(),
         new SubmissionValidateCommand(),
         new SubmissionScoreCommand(),
         new SubmissionSubmitCommand(),

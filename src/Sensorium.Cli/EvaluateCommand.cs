@@ -8,17 +8,8 @@ namespace Sensorium.Cli;
 public sealed class EvaluateCommand : ICommand
 {
     public string Name => "evaluate";
-    public string Summary => "score a trained run on a tier (single-trial corr, corr to average, FEVE) per mouse";
-    public string Usage => """
-        usage: sensorium evaluate --run RUNDIR [--data DIR] [--truth DIR] [--tier validation|test|final_test]
-                                  [--device auto|cpu|cuda] [--per-neuron]
-          --data     the dataset to read the mice from (default: the run's own)
-          --truth    where the true responses are (e.g. a synthetic dataset's DIR/host copy, when --data is a
-                     participant copy whose test responses are withheld); default: --data
-          --tier     default validation
-          --per-neuron  also print the per-neuron values
-        Prints JSON: per mouse the trials, neurons, images and the three metrics (FEVE null without repeats).
-        """;
+    public string Summary => CliHelp.Of(Name).Summary;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {

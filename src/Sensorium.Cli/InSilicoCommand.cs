@@ -13,36 +13,9 @@ public sealed class InSilicoCommand(string experiment) : ICommand
 
     public string Name => "insilico " + experiment;
 
-    public string Summary => experiment switch
-    {
-        "scores" => "per-neuron validation/test correlations of a run (JSON, CSV) and its test predictions (NPY)",
-        "rf" => "receptive fields of model neurons: gradient at grey, gradient energy over noise, model STA",
-        "mei" => "most exciting inputs by norm-constrained, smoothed gradient ascent from several starts",
-        "tuning" => "grating tuning: preferred orientation, OSI, preferred SF, F1/F0 (simple vs complex)",
-        "score" => "score rf and tuning results against a synthetic dataset's ground-truth neurons",
-        _ => "scores, rf, mei, tuning and (with a ground truth) score, in one go",
-    };
+    public string Summary => CliHelp.Of(Name).Summary;
 
-    public string Usage => $"""
-        usage: sensorium insilico {experiment} --run RUNDIR [--out DIR] [--neurons all|top:N|I,J,...] [--mei-neurons SEL]
-                                  [--data DIR] [--truth DIR] [--mouse KEY] [--device auto|cpu|cuda] [--threads N] [--threshold X]
-                                  [--noise-images N] [--gradient-samples N] [--starts N] [--steps N] [--rms X]
-                                  [--blur X] [--orientations N] [--phases N] [--amplitude X] [--seed N] [--events -]
-          --out        output folder (default RUNDIR/insilico); each experiment rewrites its own files there
-          --neurons    rf and tuning: all (default), top:N (best test correlation; needs scores) or indices
-          --mei-neurons  mei: default top:8 (or --neurons when given to `insilico mei`)
-          --truth      a synthetic dataset (or its host/ copy): true test responses and ground_truth/<key>.json;
-                       default: the run's dataset when it has a host/ copy
-          --threads    CPU threads of the model (default: all cores)
-          --threshold  score: neurons with test single-trial correlation ≥ X (default 0.3)
-          --noise-images  rf: images of the model STA (default 2048); --gradient-samples: noise images per neuron
-                       for the gradient energy map (default 8)
-          --starts, --steps, --rms, --blur   mei: random starts (4), ascent steps (200), RMS contrast budget in
-                       normalized units (0.35), σ px of the gradient smoothing prior (1.0)
-          --orientations, --phases, --amplitude   tuning: 16, 8, grating amplitude 1.0 (normalized units)
-          --events -   progress as JSON lines on stdout (event: progress, ...), the result as the last line
-        Writes JSON, NPY and PNG files (see README); prints a JSON summary. Exit 1 on invalid input.
-        """;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {
@@ -81,7 +54,7 @@ public sealed class InSilicoCommand(string experiment) : ICommand
             {
                 if (events is not null)
                 {
-                    output.WriteLine(JsonSerializer.Serialize(new { @event = "progress", experiment = p.Experiment, stage = p.Stage, done = p.Done, total = p.Total }));
+                    output.WriteLine(JsonSerializer.Serialize(new InSilicoProgressLine(p.Experiment, p.Stage, p.Done, p.Total)));
                     output.Flush();
                 }
                 int percent = p.Total == 0 ? 100 : 100 * p.Done / p.Total;

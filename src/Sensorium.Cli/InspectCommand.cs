@@ -11,8 +11,8 @@ namespace Sensorium.Cli;
 public sealed class InspectCommand : ICommand
 {
     public string Name => "inspect";
-    public string Summary => "describe the mice of a dataset root, mouse folder or mouse zip (JSON)";
-    public string Usage => "usage: sensorium inspect PATH   (a dataset root, a mouse folder or a mouse .zip)";
+    public string Summary => CliHelp.Of(Name).Summary;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {

@@ -8,13 +8,6 @@ namespace Sensorium.Cli;
 /// <summary>What the submission commands share: --track/--mouse/--tier, targets from a dataset or a ground-truth CSV, JSON output.</summary>
 internal static class SubmissionInputs
 {
-    public const string TrackTierUsage =
-        "  --track sensorium|sensorium+   the competition mouse (26872-17-20 | 27204-5-13)\n" +
-        "  --mouse KEY                    another mouse instead (e.g. a pre-training mouse)\n" +
-        "  --tier test|final_test         live test (submission_file_live_test.csv) or final test\n" +
-        "  --max-errors N                 errors collected before stopping (default 20)\n" +
-        "  --max-bytes N                  refuse larger files (default 1 GiB)";
-
     public static JsonSerializerOptions Json { get; } = new()
     {
         WriteIndented = true,
@@ -28,8 +21,8 @@ internal static class SubmissionInputs
     {
         string? mouse = args.Optional("mouse");
         string? track = args.Optional("track");
-        if (track is not null && track is not ("sensorium" or "sensorium+"))
-            throw new UsageException($"--track must be one of sensorium|sensorium+ (got '{track}')");
+        if (track is not null && Sensorium.Data.Track.Find(track) is null)
+            throw new UsageException($"--track must be one of {string.Join("|", Sensorium.Data.Track.Names)} (got '{track}')");
         if (mouse is null && track is null) throw new UsageException("--track (or --mouse) is required");
         string tier = args.RequiredChoice("tier", SubmissionTiers.LiveTest, SubmissionTiers.FinalTest);
         return (mouse ?? SubmissionTiers.MouseOfTrack(track!), tier);

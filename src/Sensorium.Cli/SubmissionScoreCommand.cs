@@ -7,13 +7,8 @@ namespace Sensorium.Cli;
 public sealed class SubmissionScoreCommand : ICommand
 {
     public string Name => "submission score";
-    public string Summary => "score a submission CSV as the official evaluator (single-trial corr, corr to average, FEVE)";
-    public string Usage =>
-        "usage: sensorium submission score --file F --truth DIR|CSV --track sensorium|sensorium+ --tier test|final_test\n" +
-        "  --file F                       the submission CSV\n" +
-        "  --truth DIR|CSV                dataset root, mouse folder or zip (responses normalized), or a ground-truth CSV\n" +
-        SubmissionInputs.TrackTierUsage + "\n" +
-        "  --per-neuron                   also print per-neuron values (ground-truth neuron order)";
+    public string Summary => CliHelp.Of(Name).Summary;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {

@@ -14,20 +14,13 @@ public sealed class SubmissionSubmitCommand(Func<HttpMessageHandler>? handler = 
     public SubmissionSubmitCommand() : this(null) { }
 
     public string Name => "submission submit";
-    public string Summary => "upload a submission CSV to a workbench server (scored and ranked there)";
-    public string Usage => """
-        usage: sensorium submission submit --file F --track sensorium|sensorium+ --tier test|final_test --server URL --token T
-          --file    the submission CSV (e.g. submission_file_live_test.csv)
-          --server  the workbench, e.g. https://sensorium.example.org
-          --token   a team API token (the workbench's API tokens page); or the SENSORIUM_TOKEN environment variable
-        Prints the server's JSON answer (scores; final-test scores stay hidden until the host reveals them).
-        Exit code 1 with the server's message when the file is refused.
-        """;
+    public string Summary => CliHelp.Of(Name).Summary;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {
         string file = args.Required("file");
-        string track = args.RequiredChoice("track", "sensorium", "sensorium+");
+        string track = args.RequiredChoice("track", [.. Sensorium.Data.Track.Names]);
         string tier = args.RequiredChoice("tier", "test", "final_test");
         string server = args.Required("server");
         string? token = args.Optional("token") ?? Environment.GetEnvironmentVariable("SENSORIUM_TOKEN");

@@ -7,12 +7,8 @@ namespace Sensorium.Cli;
 public sealed class SubmissionValidateCommand : ICommand
 {
     public string Name => "submission validate";
-    public string Summary => "check a submission CSV against a dataset (or a ground-truth CSV); JSON report";
-    public string Usage =>
-        "usage: sensorium submission validate --file F --data DIR --track sensorium|sensorium+ --tier test|final_test\n" +
-        "  --file F                       the submission CSV\n" +
-        "  --data DIR                     dataset root, mouse folder or mouse zip (or a ground-truth CSV)\n" +
-        SubmissionInputs.TrackTierUsage;
+    public string Summary => CliHelp.Of(Name).Summary;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {

@@ -8,18 +8,8 @@ namespace Sensorium.Cli;
 public sealed class SynthCommand : ICommand
 {
     public string Name => "synth";
-    public string Summary => "generate the synthetic dataset (official layout, known ground truth)";
-    public string Usage => """
-        usage: sensorium synth --out DIR [--preset tiny|small|full] [--seed N] [--mice KEY,...] [--no-zip] [--host-zips] [--threads N]
-          --preset   tiny (tests, seconds), small (default; the app's dataset), full (the real trial and neuron counts)
-          --seed     dataset seed (default 2022); the same seed gives byte-identical files
-          --mice     data keys to write (default: all seven)
-          --no-zip   write the folders only, not the release zips
-          --host-zips  also zip the host copy (default: host folders only)
-          --threads  worker threads (default: all cores); does not change the files
-        Writes the participant copy under DIR, the host copy (true withheld data, oracle) under DIR/host,
-        DIR/README.txt and DIR/synthetic.json. Progress goes to stderr, a JSON summary to stdout.
-        """;
+    public string Summary => CliHelp.Of(Name).Summary;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Sensorium.Data;
 using Sensorium.Models;
 using Sensorium.Training;
 
@@ -9,40 +10,14 @@ namespace Sensorium.Cli;
 /// <summary>`sensorium train`: trains a baseline on a dataset in the official layout and writes a run directory.</summary>
 public sealed class TrainCommand : ICommand
 {
-    public const int Cancelled = 130;
+    public const int Cancelled = WorkerProtocol.CancelledExitCode;
 
     /// <summary>Training stopped on non-finite numbers (the run directory holds the best model before them).</summary>
-    public const int Diverged = 4;
+    public const int Diverged = WorkerProtocol.DivergedExitCode;
 
     public string Name => "train";
-    public string Summary => "train a model (LN or the CNN baseline) on a dataset; writes a run directory";
-    public string Usage => """
-        usage: sensorium train --data DIR --out RUNDIR [--track sensorium|sensorium+|all] [--model sota|ln]
-                               [--epochs N] [--mice KEY,...] [--seed N] [--device auto|cpu|cuda] [--threads N]
-                               [--batch-size N] [--lr X] [--scale X] [--behavior on|off] [--shifter on|off]
-                               [--events -|FILE] [--events-log FILE]
-               sensorium train --spec SPEC.json --out RUNDIR [--events -|FILE] [--events-log FILE]
-               sensorium train --resume --out RUNDIR [--events -|FILE] [--events-log FILE]
-          --track    sensorium: stimulus only on 26872-17-20 (default); sensorium+: behaviour channels and shifter on
-                     27204-5-13; all: one shared core over every mouse of the dataset, stimulus only
-          --model    sota (4-layer CNN core + Gaussian readout, default) or ln (linear-nonlinear: 3 linear layers)
-          --epochs   maximum epochs (default 200; early stopping usually ends sooner)
-          --mice     train these data keys instead of the track's (any dataset in the official layout)
-          --behavior behaviour (pupil, its derivative, running) as 3 extra input channels; default: on for sensorium+
-          --shifter  a per-mouse shifter of the readout grid driven by the pupil centre; default: on for sensorium+
-                     (ablations: e.g. --track sensorium+ --shifter off; the SENSORIUM mouse's test tiers have
-                     behaviour and pupil centre zeroed, so do not turn these on for 26872-17-20)
-          --spec     a full run spec (JSON: dataset, model, trainer, seed) instead of the options above
-          --resume   continue RUNDIR from its last checkpoint
-          --events   write every training event as a JSON line (- = stdout, then the summary is the last line)
-          --events-log  also append every event line to FILE (the workbench reads it back if it lost the stdout)
-        Progress goes to stderr; the final JSON summary (best validation correlation per mouse) to stdout.
-        A health guard checks the loss and gradients before every optimizer step and the weights after every epoch:
-        on a NaN or infinity the step is skipped, the best weights are restored and training goes on at a lower
-        learning rate (at most twice; a spec's trainer.onDivergence "stop" stops at once), then stops as diverged.
-        Exit codes: 0 done, 1 invalid input, 2 usage, 4 diverged (model.pth holds the best weights before it),
-        130 cancelled (Ctrl+C/SIGTERM; the checkpoint is kept).
-        """;
+    public string Summary => CliHelp.Of(Name).Summary;
+    public string Usage => CliHelp.Of(Name).Usage;
 
     public int Run(CliArgs args, TextWriter output, TextWriter error)
     {
@@ -92,21 +67,10 @@ public sealed class TrainCommand : ICommand
                 error.WriteLine($"train: cancelled; resume with: sensorium train --resume --out {outDir}");
                 return Cancelled;
             }
-            output.WriteLine(JsonSerializer.Serialize(new
-            {
-                type = "summary",
-                run = Path.GetFullPath(outDir),
-                best_validation_correlation = result.BestValidation,
-                best_objective = result.BestObjective,
-                best_epoch = result.BestEpoch,
-                epochs = result.Epochs,
-                stopped_by = result.Reason,
-                diverged = result.Diverged,
-                recoveries = result.Recoveries,
-                seconds = result.Seconds,
-                device = result.Device,
-                model = result.ModelPath,
-            }, events == "-" ? Compact : Indented));
+            var summary = TrainingSummary.Of(new TrainingFinished(result.Epochs, result.BestObjective, result.BestEpoch,
+                result.BestValidation, result.Reason, result.Seconds, result.Diverged, result.Recoveries),
+                Path.GetFullPath(outDir), result.Device, result.ModelPath);
+            output.WriteLine(JsonSerializer.Serialize<TrainingEvent>(summary, events == "-" ? WorkerProtocol.Json : Indented));
             return result.Diverged ? Diverged : CommandLine.Ok;
         }
         finally
@@ -116,17 +80,16 @@ public sealed class TrainCommand : ICommand
         }
     }
 
-    internal static readonly JsonSerializerOptions Compact = new(RunSpec.Json) { WriteIndented = false };
-    private static readonly JsonSerializerOptions Indented = new(RunSpec.Json) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new(WorkerProtocol.Json) { WriteIndented = true };
 
     /// <summary>Builds a spec from the command-line options, with the starter kit's defaults for everything else.</summary>
     public static RunSpec SpecFromOptions(CliArgs args)
     {
         string data = args.Required("data");
-        string track = args.Choice("track", "sensorium", "sensorium", "sensorium+", "all");
+        string track = args.Choice("track", Track.SensoriumName, [.. Track.Names, DatasetSpec.AllMice]);
         string kind = args.Choice("model", "sota", "sota", "ln");
         var mice = args.List("mice");
-        bool plus = track == "sensorium+";
+        bool plus = track == Track.SensoriumPlusName;
         // Ablations: behaviour channels and the shifter default to the track's (both on for sensorium+ only).
         bool behavior = args.Choice("behavior", plus ? "on" : "off", "on", "off") == "on";
         bool shifter = args.Choice("shifter", plus ? "on" : "off", "on", "off") == "on";
@@ -137,6 +100,7 @@ public sealed class TrainCommand : ICommand
             Device = args.Choice("device", "auto", "auto", "cpu", "cuda"),
             Threads = args.Int("threads", 0, 0, 256),
             BatchSize = args.Int("batch-size", 128, 1, 4096),
+            Precision = args.Choice("precision", MixedPrecision.Fp32, MixedPrecision.Fp32, MixedPrecision.Bf16),
             LrInit = args.Double("lr", 0.009),
         };
         return new RunSpec
@@ -165,7 +129,7 @@ public sealed class TrainCommand : ICommand
             if ((events ?? log) is not null && (e is not BatchProgress || (now - _lastBatchEvent).TotalSeconds >= 0.25 || ((BatchProgress)e).Batch == ((BatchProgress)e).BatchesPerEpoch))
             {
                 if (e is BatchProgress) _lastBatchEvent = now;
-                string json = JsonSerializer.Serialize(e, Compact);
+                string json = WorkerProtocol.Line(e);
                 if (events is not null) lock (events) events.WriteLine(json);
                 if (log is not null) lock (log) log.WriteLine(json);
             }

@@ -26,7 +26,7 @@ public static class RunImport
             Dataset = new DatasetSpec
             {
                 Path = datasetPath,
-                Track = behavior || model.HasShifter ? "sensorium+" : mice.Count > 1 ? "all" : "sensorium",
+                Track = behavior || model.HasShifter ? Sensorium.Data.Track.SensoriumPlusName : mice.Count > 1 ? DatasetSpec.AllMice : Sensorium.Data.Track.SensoriumName,
                 Mice = mice,
                 IncludeBehavior = behavior,
                 IncludePupilCenter = model.HasShifter,

@@ -21,7 +21,7 @@ public static class SubmissionMaker
         var runMice = DatasetLoader.Select(spec.Dataset).Select(m => m.DataKey).ToList();
         if (!runMice.Contains(key))
             throw new DataFormatException(runDir, $"the run was trained on {string.Join(", ", runMice)}, not on {key} (the {track} mouse): it has no readout for it");
-        if (track == "sensorium+" && !spec.Dataset.BehaviorChannels)
+        if (Track.Named(track).UsesBehavior && !spec.Dataset.BehaviorChannels)
             log?.Invoke("warning: this run does not use behaviour; the Sensorium+ track allows it and ranks by single-trial correlation");
 
         // Load every mouse of the run (the model has a readout per mouse), predict with the track's.

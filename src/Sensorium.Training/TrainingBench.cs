@@ -10,7 +10,7 @@ namespace Sensorium.Training;
 /// <summary>What <see cref="TrainingBench"/> trains on: one mouse of random seeded data.</summary>
 /// <param name="Trials">Trials uploaded to the device (batches are drawn from them); also the loss scale's trial count.</param>
 public sealed record TrainingBenchConfig(ModelSpec Model, int Neurons = 8000, int Batch = 128, int Height = 36,
-    int Width = 64, int Trials = 1024, string Device = "auto", ulong Seed = 42);
+    int Width = 64, int Trials = 1024, string Device = "auto", ulong Seed = 42, string Precision = MixedPrecision.Fp32);
 
 /// <summary>One timed training step; the split is in milliseconds (on CUDA it costs a synchronisation per phase).</summary>
 /// CpuMs/SysMs: this process's CPU time (all threads; SysMs the kernel part) during the step: robust under load.
@@ -29,6 +29,7 @@ public sealed class TrainingBench : IDisposable
     private readonly PoissonLoss poisson = new(avg: false);
     private readonly Random rng;
     private readonly TrainingBenchConfig config;
+    private readonly MixedPrecision? mixed;
 
     public TrainingBench(TrainingBenchConfig config)
     {
@@ -38,6 +39,11 @@ public sealed class TrainingBench : IDisposable
         model = ModelBuilder.Build(config.Model, [MouseNeurons.FromCortex(mouse.DataKey, mouse.CorticalX, mouse.CorticalY)],
             Device, config.Seed);
         data = new DeviceData(mouse, Device, behaviorChannels: config.Model.InputChannels == 4, pupilCenter: config.Model.HasShifter);
+        if (config.Precision == MixedPrecision.Bf16)
+            mixed = new MixedPrecision(model, ModelBuilder.Build(config.Model,
+                [MouseNeurons.FromCortex(mouse.DataKey, mouse.CorticalX, mouse.CorticalY)], Device, config.Seed));
+        else if (config.Precision != MixedPrecision.Fp32)
+            throw new ArgumentException($"precision must be {MixedPrecision.Fp32} or {MixedPrecision.Bf16} (got '{config.Precision}')");
         optimizer = optim.Adam(model.parameters(), 0.009);
         rng = new Random((int)config.Seed);
         Parameters = model.parameters().Sum(p => p.numel());
@@ -83,7 +89,8 @@ public sealed class TrainingBench : IDisposable
 
     /// <summary>
     /// One training step. With <paramref name="split"/> on CUDA the phases are separated by synchronisations (the
-    /// total then includes them); on the CPU the split is free.
+    /// total then includes them); on the CPU the split is free. Without it the step has one synchronisation (the loss
+    /// read), as a training loop that reads its loss every step; forward and backward are then launch times only.
     /// </summary>
     public StepTiming TrainStep(bool split)
     {
@@ -96,7 +103,9 @@ public sealed class TrainingBench : IDisposable
         using (var scope = NewDisposeScope())
         {
             var index = data.Index(trials);
-            var loss = Trainer.Objective(model, data, index, trials.Length, poisson, scaleLoss: true, detachCore: false);
+            mixed?.ToCompute();
+            var loss = Trainer.Objective(mixed?.Compute ?? model, data, index, trials.Length, poisson, scaleLoss: true,
+                detachCore: false, mixed is null ? null : MixedPrecision.ComputeType);
             if (split) Sync();
             forward = clock.Elapsed.TotalMilliseconds;
             loss.backward();
@@ -105,14 +114,17 @@ public sealed class TrainingBench : IDisposable
             lossValue = loss.detach().MoveToOuterDisposeScope();
         }
         double before = clock.Elapsed.TotalMilliseconds;
+        mixed?.GradientsToMaster();
         optimizer.step();
         optimizer.zero_grad();
-        Sync();
+        if (split) Sync();
+        // Without split the loss read is the step's one synchronisation and is timed; with split the step ended synchronised.
+        double value = split ? double.NaN : lossValue.item<float>();
         double total = clock.Elapsed.TotalMilliseconds;
+        if (split) value = lossValue.item<float>();
+        lossValue.Dispose();
         process.Refresh();
         var (cpu, sys) = ((process.TotalProcessorTime - cpu0).TotalMilliseconds, (process.PrivilegedProcessorTime - sys0).TotalMilliseconds);
-        double value;
-        using (lossValue) value = lossValue.item<float>();
         return new StepTiming(total, forward, backward, total - before, value, cpu, sys);
     }
 
@@ -128,7 +140,9 @@ public sealed class TrainingBench : IDisposable
             using (NewDisposeScope())
             {
                 var index = data.Index(trials);
-                var output = model.call(data.Inputs(index), data.Mouse.DataKey, data.Pupil(index));
+                var inputs = data.Inputs(index);
+                var pupil = data.Pupil(index);
+                var output = model.call(inputs, data.Mouse.DataKey, pupil); // the fp32 model, as validation
                 Sync();
             }
             return clock.Elapsed.TotalMilliseconds;
@@ -198,6 +212,7 @@ public sealed class TrainingBench : IDisposable
     public void Dispose()
     {
         optimizer.Dispose();
+        mixed?.Dispose();
         poisson.Dispose();
         data.Dispose();
         model.Dispose();

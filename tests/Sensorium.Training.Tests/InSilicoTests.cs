@@ -126,6 +126,56 @@ public class InSilicoTests
     }
 
     [Fact]
+    public void ScorerFiguresAreExactOnHandMadeNeuronsAndLeaveNonFiniteEstimatesOut()
+    {
+        // Five neurons; true RF centres (10 + j, 20), orientation 30·j°, SF 0.125 c/px; 0, 1 and 4 complex.
+        var truth = new MouseGroundTruth("26872-17-20", 36, 64, 0, 0, MouseGroundTruth.ConventionText,
+            Enumerable.Range(0, 5).Select(j => new NeuronGroundTruth(j, j, 10 + j, 20, 10 + j, 20, 2, 1, 8, 0.125, 30 * j, 0,
+                Complex: j is 0 or 1 or 4, WeaklyDriven: j == 4)).ToList());
+        // Test correlations 0.1, 0.35, 0.4, 0.5, 0.6: four at or above 0.3.
+        double[] test = [0.1, 0.35, 0.4, 0.5, 0.6];
+        var scores = Enumerable.Range(0, 5).Select(j => new NeuronScore(j, j, 0, 0, 0, 0.2, test[j], 0.5)).ToList();
+        var centres = new Dictionary<int, RfCentre>
+        {
+            [0] = new(10, 20), [1] = new(14, 20), [2] = new(12, 23), [3] = new(13.5, 20), [4] = new(double.NaN, 20), // errors 0, 3, 3, 0.5, NaN
+        };
+        var tuning = new Dictionary<int, NeuronTuning>
+        {
+            // orientation errors 2° (178° vs 0°, on the 180° circle), 10°, 40°, 0°, 5°; neuron 2's SF an octave off
+            [0] = new(0, 178, 0.5, 0.125, 0.2, Simple: false, 1, 2),
+            [1] = new(1, 40, 0.5, 0.125, 0.2, Simple: false, 1, 2),
+            [2] = new(2, 100, 0.5, 0.25, 1.5, Simple: true, 1, 2),
+            [3] = new(3, 90, 0.5, 0.125, 0.3, Simple: false, 1, 2), // truth simple: misclassified
+            [4] = new(4, 125, 0.5, 0.125, 0.2, Simple: false, 1, 2),
+        };
+        var score = TruthScorer.Score(truth, scores, centres, null, tuning, threshold: 0.3);
+
+        Assert.Equal("test single-trial correlation", score.ScoreUsed);
+        var above = score.Groups[0]; // neurons 1–4
+        Assert.Equal((3, 1), (above.RfCentreErrorPx.Neurons, above.RfCentreErrorPx.NonFinite)); // neuron 4's NaN centre is counted apart
+        Assert.Equal(3, above.RfCentreErrorPx.Median, 12);
+        Assert.Equal(1 / 3.0, above.RfCentreErrorPx.WithinTolerance1, 12);
+        Assert.Equal(1 / 3.0, above.RfCentreErrorPx.WithinTolerance2, 12);
+        Assert.Equal(4, above.OrientationErrorDeg.Neurons);
+        Assert.Equal((10 + 5) / 2.0, above.OrientationErrorDeg.Median, 12); // errors 10, 40, 0, 5
+        Assert.Equal(0.75, above.OrientationErrorDeg.WithinTolerance1, 12);
+        Assert.Equal(0.25, above.SpatialFrequencyErrorOctaves.Mean, 12); // one neuron an octave off
+        Assert.Equal((4, 2, 2), (above.SimpleComplex.Neurons, above.SimpleComplex.TrueSimple, above.SimpleComplex.TrueComplex));
+        Assert.Equal(0.75, above.SimpleComplex.Accuracy, 12);
+        Assert.Equal(0.5, above.SimpleComplex.MajorityBaseline, 12);
+        Assert.Equal(0.5, above.SimpleComplex.SimpleRecall, 12);
+
+        var everyone = score.Groups[1];
+        Assert.Equal(2, TruthScorer.OrientationError(178, 0), 12); // on the 180° circle
+        Assert.Equal(3 / 5.0, everyone.SimpleComplex.MajorityBaseline, 12); // 3 complex of 5
+        Assert.Equal(4, score.Groups[2].SimpleComplex.Neurons); // strongly driven: neuron 4 is not
+
+        var other = new MouseGroundTruth("x", 36, 64, 0, 0, MouseGroundTruth.ConventionText, truth.Neurons.Take(4).ToList());
+        var e = Assert.Throws<ArgumentException>(() => TruthScorer.Score(other, scores, centres, null, tuning, 0.3));
+        Assert.Contains("not the same dataset", e.Message);
+    }
+
+    [Fact]
     public void MeiBeatsNoiseAndNaturalImagesWithinItsNormAndLooksLikeTheFilter()
     {
         torch.manual_seed(3);

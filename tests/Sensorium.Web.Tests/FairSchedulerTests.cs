@@ -121,4 +121,35 @@ public sealed class FairSchedulerTests
         var plan = FairScheduler.Plan([new("CUDA:0", 1)], [Queued(1, 1, 0, device: "cuda:0")], []);
         Assert.Equal([new RunStart(1, "CUDA:0")], plan);
     }
+
+    static QueuedRun Job(long id, long team, int minute, string? device = null) => new(id, team, T0.AddMinutes(minute), device, Kind: SlotWork.InSilicoJob);
+
+    [Fact]
+    public void An_insilico_job_takes_a_slot_like_a_run_and_waits_while_runs_hold_them()
+    {
+        // The only slot is held by a run: the job waits.
+        Assert.Empty(FairScheduler.Plan(OneCpu, [Job(1, team: 1, 0)], [new RunningRun(7, 2, "cpu")]));
+        // A running job holds the slot: a run waits.
+        Assert.Empty(FairScheduler.Plan(OneCpu, [Queued(8, team: 2, 0)], [new RunningRun(1, 1, "cpu", Kind: SlotWork.InSilicoJob)]));
+        // Job 1 and run 1 are different things: both start when two slots are free, each with its kind.
+        var plan = FairScheduler.Plan([new("cpu", 2)], [Queued(1, team: 1, 0), Job(1, team: 2, 1)], []);
+        Assert.Equal([new RunStart(1, "cpu"), new RunStart(1, "cpu", SlotWork.InSilicoJob)], plan);
+    }
+
+    [Fact]
+    public void Jobs_count_for_their_team_in_the_fair_share()
+    {
+        // Team 1 has a job running: team 2's run goes before team 1's older run and older job.
+        var plan = FairScheduler.Plan([new("cpu", 2)], [Job(5, team: 1, 0), Queued(6, team: 1, 1), Queued(9, team: 2, 2)],
+            [new RunningRun(4, 1, "cpu", Kind: SlotWork.InSilicoJob)]);
+        Assert.Equal([new RunStart(9, "cpu")], plan);
+    }
+
+    [Fact]
+    public void A_job_of_a_run_trained_on_a_gpu_waits_for_that_gpu()
+    {
+        DeviceSlots[] devices = [new("cpu", 1), new("cuda:0", 1)];
+        Assert.Empty(FairScheduler.Plan(devices, [Job(1, team: 1, 0, "cuda:0")], [new RunningRun(3, 2, "cuda:0")]));
+        Assert.Equal([new RunStart(1, "cuda:0", SlotWork.InSilicoJob)], FairScheduler.Plan(devices, [Job(1, team: 1, 0, "cuda:0")], []));
+    }
 }

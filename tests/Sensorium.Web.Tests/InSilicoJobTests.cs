@@ -1,30 +1,35 @@
 using Microsoft.Extensions.Options;
 using Sensorium.Data.Synthetic;
 using Sensorium.Models;
+using Sensorium.Storage.InSilico;
 using Sensorium.Storage.Runs;
 using Sensorium.Training;
 using Sensorium.Training.InSilico;
 using Sensorium.Web.Features.Neurons;
 using Sensorium.Web.Hosting;
 
+using InSilicoJob = Sensorium.Web.Features.Neurons.InSilicoJob;
+
 namespace Sensorium.Web.Tests;
 
 /// <summary>
-/// The Neurons page's job queue with the real worker: a run trained for one epoch on the tiny synthetic dataset, its
-/// experiments run by `sensorium insilico all` in a child process, progress and the end heard through the job's events.
+/// The in-silico job queue with the real worker: a run trained for one epoch on the tiny synthetic dataset, its
+/// experiments queued as a stored job, started by the run dispatcher in the device slot, run by `sensorium insilico
+/// all` in a child process, progress and the end heard through the job's events and kept in the database.
 /// </summary>
 public sealed class InSilicoJobTests
 {
     [Fact]
-    public async Task A_queued_job_runs_the_insilico_worker_reports_progress_and_leaves_the_results_and_the_score()
+    public async Task A_queued_job_takes_the_slot_runs_the_insilico_worker_reports_progress_and_leaves_the_results_and_the_score()
     {
-        using var app = new WorkbenchApp();
+        using var app = new WorkbenchApp(settings: new Dictionary<string, string> { ["Worker:Enabled"] = "true", ["Worker:ThreadsPerSlot"] = "1" });
         string dataset = Path.Combine(app.DataDirectory, "tiny");
         SyntheticDataset.Generate(new SynthOptions { OutputDirectory = dataset, Preset = SynthPreset.Tiny, Seed = 5, Mice = ["26872-17-20"], WriteZips = false });
 
         var (team, member) = await app.CreateTeamAsync("alpha");
         var store = app.Get<RunStore>();
         var run = await store.CreateAsync(new NewRun(team.Id, member.Id, "tiny", "{}", null));
+        await store.TransitionAsync(run.Id, RunStatus.Running, "cpu"); // trained here, not by the dispatcher: it holds the slot
         string runDir = Path.Combine(app.Get<IOptions<WorkbenchOptions>>().Value.ArtifactsDirectory, run.Id.ToString());
         var spec = new RunSpec
         {
@@ -35,7 +40,6 @@ public sealed class InSilicoJobTests
         };
         var mice = DatasetLoader.Load(spec.Dataset).Select(DatasetLoader.ForTraining).ToList();
         Trainer.Train(spec, mice, runDir);
-        await store.TransitionAsync(run.Id, RunStatus.Running, "cpu");
         run = await store.TransitionAsync(run.Id, RunStatus.Succeeded);
 
         var jobs = app.Get<InSilicoJobs>();
@@ -45,12 +49,16 @@ public sealed class InSilicoJobTests
         {
             if (id != run.Id || jobs.Get(id) is not { } job) return;
             lock (states) states.Add(job);
-            if (job.State is InSilicoJobState.Done or InSilicoJobState.Failed) finished.TrySetResult(job);
+            if (!job.IsActive) finished.TrySetResult(job);
         };
-        Assert.True(jobs.Enqueue(run, meiNeurons: 1));
-        Assert.False(jobs.Enqueue(run, meiNeurons: 1)); // one job per run at a time
+        Assert.True(await jobs.EnqueueAsync(run, meiNeurons: 1, member.Id));
+        Assert.False(await jobs.EnqueueAsync(run, meiNeurons: 1, member.Id)); // one job per run at a time
         var end = await finished.Task.WaitAsync(TimeSpan.FromMinutes(10));
         Assert.True(end.State == InSilicoJobState.Done, end.Message);
+        Assert.Equal("cpu", end.Device); // the dispatcher gave it the (only) slot
+        var stored = await app.Get<InSilicoJobStore>().LatestForRunAsync(run.Id);
+        Assert.Equal((InSilicoJobStatus.Done, 1.0, "cpu", (long?)member.Id), (stored!.Status, stored.Progress, stored.Device, stored.RequestedBy));
+        Assert.NotNull(stored.StartedAt);
 
         lock (states)
         {

@@ -62,8 +62,8 @@ public sealed class RunQueueTests : IDisposable
         var recorder = app.Get<RunProgressRecorder>();
         await recorder.BatchAsync(runsOfA[0].Id, epoch: 1, batch: 0, batchesPerEpoch: 2, loss: 0.9, progress: 0.25);
         await recorder.BatchAsync(runsOfA[0].Id, epoch: 1, batch: 1, batchesPerEpoch: 2, loss: 0.8, progress: 0.5);
-        await recorder.EpochAsync(runsOfA[0].Id, new EpochReport(1, 0.85, 0.31,
-            new Dictionary<string, double> { ["26872-17-20"] = 0.30, ["27204-5-13"] = 0.32 }, 0.009, 3.5, 0.5));
+        await recorder.EpochAsync(runsOfA[0].Id, new EpochCompleted(1, 0.85,
+            new Dictionary<string, double> { ["26872-17-20"] = 0.30, ["27204-5-13"] = 0.32 }, 0.31, 0.009, 3.5, 0, false, 0, 0, 0, double.NaN), 0.5);
         await recorder.CheckpointAsync(runsOfA[0].Id, "/tmp/ckpt.pt");
         var finished = await recorder.FinishAsync(runsOfA[0].Id, RunStatus.Succeeded);
 
@@ -111,10 +111,10 @@ public sealed class RunQueueTests : IDisposable
         var run = await SubmitAsync(team.Id, member.Id, "r");
         await WaitUntilAsync(() => Task.FromResult(launcher.Launched.Contains(run.Id)));
 
-        var published = new ConcurrentQueue<BatchProgress>();
+        var published = new ConcurrentQueue<RunBatchProgress>();
         using var _ = app.Get<TrainingNotifications>().SubscribeToRun(run.Id, e =>
         {
-            if (e is BatchProgress p) published.Enqueue(p);
+            if (e is RunBatchProgress p) published.Enqueue(p);
             return Task.CompletedTask;
         });
         var recorder = app.Get<RunProgressRecorder>();

@@ -49,7 +49,7 @@ public sealed class TrainingHubTests : IDisposable
         await using var connection = app.CreateHubConnection((await app.SignInAsync(a.UserName)).CookieHeader);
         var received = new List<long>();
         var own = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.On<BatchProgress>(nameof(ITrainingClient.BatchProgress), e =>
+        connection.On<RunBatchProgress>(nameof(ITrainingClient.BatchProgress), e =>
         {
             lock (received) received.Add(e.RunId);
             if (e.RunId == runOfA.Id) own.TrySetResult();
@@ -58,8 +58,8 @@ public sealed class TrainingHubTests : IDisposable
         await connection.InvokeAsync("JoinRun", runOfA.Id);
 
         var notifications = app.Get<TrainingNotifications>();
-        await notifications.PublishAsync(new BatchProgress(runOfB.Id, teamB.Id, 1, 1, 10, 0.5, 0.1));
-        await notifications.PublishAsync(new BatchProgress(runOfA.Id, teamA.Id, 1, 1, 10, 0.5, 0.1));
+        await notifications.PublishAsync(new RunBatchProgress(runOfB.Id, teamB.Id, 1, 1, 10, 0.5, 0.1));
+        await notifications.PublishAsync(new RunBatchProgress(runOfA.Id, teamA.Id, 1, 1, 10, 0.5, 0.1));
         await own.Task.WaitAsync(TimeSpan.FromSeconds(10));
         lock (received) Assert.Equal([runOfA.Id], received);
     }

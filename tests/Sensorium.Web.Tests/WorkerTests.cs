@@ -128,7 +128,7 @@ public sealed class WorkerTests : IDisposable
             Line(new TrainingFinished(3, 0.18, 1, validation, "diverged at epoch 3, batch 7 (gradient of readout.26872-17-20.sigma: 2 of 1,554 values non-finite (NaN 2, ±inf 0))", 60, true, 1)),
             """{"type":"summary","run":"x","diverged":true}""",
         ]);
-        var app = App(Worker($"cat '{events}'; exit {ProcessRunLauncher.DivergedExitCode}"));
+        var app = App(Worker($"cat '{events}'; exit {WorkerProtocol.DivergedExitCode}"));
         var run = await SubmitAsync(app, WorkbenchApp.SpecJson());
 
         var done = await WaitForAsync(app, run.Id, r => RunStateMachine.IsFinal(r.Status));

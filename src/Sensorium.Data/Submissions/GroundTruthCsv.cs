@@ -1,5 +1,4 @@
-using System.Globalization;
-
+// Kept over Sep and CsvHelper (both served; issue 10): submissions are streamed line by line into one reused buffer with a per-line and per-file byte limit, numbers are parsed from UTF-8 spans exactly as double.Parse, and every problem names file:line; `sensorium bench score` measures validate + score of a full-size file (README, Benchmarks).
 namespace Sensorium.Data.Submissions;
 
 /// <summary>
@@ -33,23 +32,20 @@ public static class GroundTruthCsv
         var seen = new Dictionary<string, long>(StringComparer.Ordinal);
         byte[]? neuronField = null;
         long[] neuronIds = [];
-        var fields = new CsvField[4];
+        var row = new CsvRow(SubmissionCsv.GroundTruthHeader);
         double[] buffer = new double[1024];
         while ((status = reader.Next(out line)) != CsvLineReader.Status.End)
         {
             long at = reader.LineNumber;
             if (status == CsvLineReader.Status.TooLong) throw Error(fileName, at, "line too long");
             if (line.Trim(" \t"u8).IsEmpty) continue;
-            int n = CsvFields.Split(line, fields, out string? problem);
-            if (n < 0) throw Error(fileName, at, problem!);
-            if (n != 4) throw Error(fileName, at, SubmissionCsv.ColumnCountProblem(line, n, SubmissionCsv.GroundTruthHeader));
+            if (row.Split(line) is { } splitProblem) throw Error(fileName, at, splitProblem);
 
-            string trial = fields[0].Text(line);
+            string trial = row.TrialId(line);
             if (!seen.TryAdd(trial, at)) throw Error(fileName, at, $"trial_indices '{trial}' appears again (first on line {seen[trial]})");
-            if (!long.TryParse(fields[1].Of(line), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long image))
-                throw Error(fileName, at, $"image_ids {CsvFields.Show(fields[1].Of(line))} is not an integer");
+            if (!row.TryImageId(line, out long image, out string? problem)) throw Error(fileName, at, problem!);
 
-            var nf = fields[3].Of(line);
+            var nf = row.NeuronIds(line);
             if (neuronField is null)
             {
                 var ids = ListLiteral.ParseIntegers(nf, out problem) ?? throw Error(fileName, at, $"neuron_ids: {problem}");
@@ -61,7 +57,7 @@ public static class GroundTruthCsv
             else if (!nf.SequenceEqual(neuronField) && ListLiteral.ParseIntegers(nf, out _)?.SequenceEqual(neuronIds) != true)
                 throw Error(fileName, at, "neuron_ids differ from those on the first row");
 
-            int count = ListLiteral.ParseDoubles(fields[2].Of(line), buffer, out var error, out int bad);
+            int count = ListLiteral.ParseDoubles(row.Values(line), buffer, out var error, out int bad);
             if (count < 0 || bad > 0) throw Error(fileName, at, $"responses{(count < 0 ? ": " : "")}{error}");
             if (count != neuronIds.Length) throw Error(fileName, at, $"responses has {count} values, expected {neuronIds.Length}");
             trialIds.Add(trial);

@@ -1,3 +1,4 @@
+// Kept over Sep and CsvHelper (both served; issue 10): submissions are streamed line by line into one reused buffer with a per-line and per-file byte limit, numbers are parsed from UTF-8 spans exactly as double.Parse, and every problem names file:line; `sensorium bench score` measures validate + score of a full-size file (README, Benchmarks).
 using System.Text;
 
 namespace Sensorium.Data.Submissions;
@@ -40,4 +41,46 @@ public static class SubmissionCsv
     /// <summary>" (is it separated by ';' or tabs? ...)" when the line has those, else "".</summary>
     internal static string DelimiterHint(ReadOnlySpan<byte> line) =>
         line.IndexOfAny(";\t"u8) >= 0 ? " (is it separated by ';' or tabs? the file must be comma-separated)" : "";
+}
+
+/// <summary>
+/// One data row of the official 4-column layouts (<c>trial_indices, image_ids, prediction|responses, neuron_ids</c>),
+/// split once. The submission validator and the ground-truth reader read every row through it, so both layouts are
+/// parsed by the same code (lists by <see cref="ListLiteral"/>); each decides what a problem means (an error collected,
+/// or an exception). Reused from row to row: <see cref="Split"/> then the accessors, on the same line.
+/// </summary>
+internal sealed class CsvRow(string header)
+{
+    private readonly CsvField[] _fields = new CsvField[4];
+
+    /// <summary>Splits the line into its 4 fields; null when it has them, else the problem (with a delimiter hint).</summary>
+    public string? Split(ReadOnlySpan<byte> line)
+    {
+        int n = CsvFields.Split(line, _fields, out string? problem);
+        if (n < 0) return problem + SubmissionCsv.DelimiterHint(line);
+        if (n != 4) return SubmissionCsv.ColumnCountProblem(line, n, header);
+        return null;
+    }
+
+    /// <summary>trial_indices as text (never parsed as a number: competition mice have 32-hex ids).</summary>
+    public string TrialId(ReadOnlySpan<byte> line) => _fields[0].Text(line);
+
+    /// <summary>image_ids as an integer; false with the problem otherwise.</summary>
+    public bool TryImageId(ReadOnlySpan<byte> line, out long image, out string? problem)
+    {
+        var field = _fields[1].Of(line);
+        if (long.TryParse(field, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out image))
+        {
+            problem = null;
+            return true;
+        }
+        problem = $"image_ids {CsvFields.Show(field)} is not an integer";
+        return false;
+    }
+
+    /// <summary>The list of values (prediction or responses), unparsed.</summary>
+    public ReadOnlySpan<byte> Values(ReadOnlySpan<byte> line) => _fields[2].Of(line);
+
+    /// <summary>The list of neuron_ids, unparsed (rows usually repeat the first row's bytes exactly).</summary>
+    public ReadOnlySpan<byte> NeuronIds(ReadOnlySpan<byte> line) => _fields[3].Of(line);
 }

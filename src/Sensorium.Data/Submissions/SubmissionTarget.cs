@@ -53,11 +53,6 @@ public static class SubmissionTiers
         _ => throw new ArgumentException($"tier must be '{LiveTest}' or '{FinalTest}' (got '{tier}')"),
     };
 
-    /// <summary>The competition mouse of a track: sensorium → 26872-17-20, sensorium+ → 27204-5-13.</summary>
-    public static string MouseOfTrack(string track) => track switch
-    {
-        "sensorium" => "26872-17-20",
-        "sensorium+" => "27204-5-13",
-        _ => throw new ArgumentException($"track must be 'sensorium' or 'sensorium+' (got '{track}')"),
-    };
+    /// <summary>The competition mouse of a track: sensorium → 26872-17-20, sensorium+ → 27204-5-13 (<see cref="Track.Mouse"/>).</summary>
+    public static string MouseOfTrack(string track) => Track.Named(track).Mouse;
 }

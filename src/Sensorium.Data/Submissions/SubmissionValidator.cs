@@ -1,4 +1,4 @@
-using System.Globalization;
+// Kept over Sep and CsvHelper (both served; issue 10): submissions are streamed line by line into one reused buffer with a per-line and per-file byte limit, numbers are parsed from UTF-8 spans exactly as double.Parse, and every problem names file:line; `sensorium bench score` measures validate + score of a full-size file (README, Benchmarks).
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -72,7 +72,7 @@ public static class SubmissionValidator
         private readonly int _neurons = target.Neurons;
         private readonly long[] _lineOfTrial = new long[target.Trials];   // 0 = not seen yet
         private readonly double[] _row = new double[target.Neurons];
-        private readonly CsvField[] _fields = new CsvField[4];
+        private readonly CsvRow _row4 = new(SubmissionCsv.SubmissionHeader);
         private Dictionary<string, int> _trialIndex = null!;
         private byte[]? _firstNeuronField;
         private List<long>? _firstNeuronIds;
@@ -152,14 +152,12 @@ public static class SubmissionValidator
 
         private void DataRow(ReadOnlySpan<byte> line, long at)
         {
-            int n = CsvFields.Split(line, _fields, out string? problem);
-            if (n < 0) { issues.Error(at, problem! + SubmissionCsv.DelimiterHint(line)); return; }
-            if (n != 4) { issues.Error(at, SubmissionCsv.ColumnCountProblem(line, n, SubmissionCsv.SubmissionHeader)); return; }
+            if (_row4.Split(line) is { } problem) { issues.Error(at, problem); return; }
 
-            int trial = Trial(_fields[0].Text(line), at);
-            ImageId(_fields[1].Of(line), trial, at);
-            bool neuronsOk = NeuronIds(_fields[3].Of(line), at);
-            Predictions(_fields[2].Of(line), trial, neuronsOk, at);
+            int trial = Trial(_row4.TrialId(line), at);
+            ImageId(line, trial, at);
+            bool neuronsOk = NeuronIds(_row4.NeuronIds(line), at);
+            Predictions(_row4.Values(line), trial, neuronsOk, at);
         }
 
         private int Trial(string id, long at)
@@ -178,10 +176,10 @@ public static class SubmissionValidator
             return t;
         }
 
-        private void ImageId(ReadOnlySpan<byte> field, int trial, long at)
+        private void ImageId(ReadOnlySpan<byte> line, int trial, long at)
         {
-            if (!long.TryParse(field, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long image))
-                issues.Error(at, $"image_ids {CsvFields.Show(field)} is not an integer");
+            if (!_row4.TryImageId(line, out long image, out string? problem))
+                issues.Error(at, problem!);
             else if (trial >= 0 && image != target.ImageIds[trial])
             {
                 _imageMismatches++;

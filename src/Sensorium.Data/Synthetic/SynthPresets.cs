@@ -33,8 +33,8 @@ public sealed record PresetSizes(IReadOnlyList<MouseSpec> Mice, int TestImages, 
 /// <summary>The three presets. <c>full</c> is the table of SENSORIUM.md §1.1; the others scale it down.</summary>
 public static class SynthPresets
 {
-    public const string SensoriumMouse = "26872-17-20";
-    public const string SensoriumPlusMouse = "27204-5-13";
+    public const string SensoriumMouse = Track.SensoriumMouse;
+    public const string SensoriumPlusMouse = Track.SensoriumPlusMouse;
 
     /// <summary>Official counts (SENSORIUM.md §1.1): key, competition, neurons, train, validation, test, final_test.</summary>
     private static readonly MouseSpec[] Official =

@@ -37,7 +37,7 @@ public sealed record Run
 /// <summary>What a caller provides to queue a run.</summary>
 public sealed record NewRun(long TeamId, long OwnerId, string Name, string SpecJson, string? RequestedDevice);
 
-/// <summary>A queued or running run, as the scheduler and the device occupancy view see it (no spec, no names).</summary>
+/// <summary>A queued or running run, as the scheduler and the device occupancy view see it (no names).</summary>
 public sealed record ActiveRun
 {
     public long Id { get; init; }
@@ -47,6 +47,8 @@ public sealed record ActiveRun
     public string? Device { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public int Priority { get; init; }
+    /// <summary>The run's spec (the scheduler estimates its GPU memory from it).</summary>
+    public string SpecJson { get; init; } = "";
 }
 
 /// <summary>A queued or running run as the host's queue view shows it: with its team, owner and worker.</summary>

@@ -34,7 +34,7 @@ public sealed class RunStore(Database database, TimeProvider time)
     {
         await using var connection = database.Open();
         return (await connection.QueryAsync<ActiveRun>("""
-            SELECT id, team_id, status, requested_device, device, created_at, priority
+            SELECT id, team_id, status, requested_device, device, created_at, priority, spec_json
             FROM runs WHERE status IN ('queued', 'running')
             ORDER BY created_at, id
             """)).AsList();

@@ -1,7 +1,7 @@
 namespace Sensorium.Storage.Submissions;
 
 /// <summary>
-/// A valid, scored submission CSV of a team for one track ("sensorium" | "sensorium+") and tier ("test" = live test,
+/// A valid, scored submission CSV of a team for one track (a Sensorium.Data.Track name) and tier ("test" = live test,
 /// "final_test"). Scores are the official metrics against the host's ground truth.
 /// </summary>
 public sealed record Submission

@@ -20,19 +20,44 @@ public sealed class TrainingDivergedException(int epoch, int? batch, string what
 /// </summary>
 public static class TrainingHealth
 {
-    /// <summary>Throws <see cref="TrainingDivergedException"/> unless <paramref name="stepLoss"/> and every gradient are finite.</summary>
-    public static void RequireFiniteStep(FiringRateEncoder model, Tensor stepLoss, int epoch, int batch)
+    /// <summary>
+    /// Throws <see cref="TrainingDivergedException"/> unless <paramref name="stepLoss"/> and every gradient are finite.
+    /// One device→host read in all (a synchronisation on CUDA): the finiteness of the sum of the loss and of every
+    /// gradient's sum (a sum with a NaN or ±inf in it is not finite, so a finite one proves every value finite; one
+    /// reduction per gradient instead of two), together with <paramref name="alsoRead"/> when given — the caller's
+    /// progress value, which then costs no second read. Returns that value as a double (NaN without one). Only when the
+    /// check fails are the loss and gradients looked at one by one to name the culprit.
+    /// </summary>
+    public static void RequireFiniteStep(FiringRateEncoder model, Tensor stepLoss, int epoch, int batch) =>
+        Check(model, stepLoss, epoch, batch, null);
+
+    /// <summary><see cref="RequireFiniteStep"/> that also reads <paramref name="alsoRead"/> (a scalar) in the same
+    /// device→host copy and returns it as a double.</summary>
+    public static double RequireFiniteStepAndRead(FiringRateEncoder model, Tensor stepLoss, int epoch, int batch, Tensor alsoRead) =>
+        Check(model, stepLoss, epoch, batch, alsoRead);
+
+    static double Check(FiringRateEncoder model, Tensor stepLoss, int epoch, int batch, Tensor? alsoRead)
     {
         using var scope = NewDisposeScope();
         var grads = model.named_parameters().Select(p => (p.name, grad: p.parameter.grad)).Where(g => g.grad is not null).ToList();
-        var flags = new List<Tensor> { stepLoss.isfinite().all() };
-        flags.AddRange(grads.Select(g => g.grad!.isfinite().all()));
-        if (stack(flags).all().item<bool>()) return;
+        var sums = new List<Tensor> { stepLoss.to(ScalarType.Float64).sum() };
+        sums.AddRange(grads.Select(g => g.grad!.sum(ScalarType.Float64)));
+        var finite = stack(sums).sum().isfinite().to(ScalarType.Float64).reshape(1);
+        bool ok;
+        double value = double.NaN;
+        if (alsoRead is null) ok = finite.item<double>() != 0;
+        else
+        {
+            var both = cat([finite, alsoRead.detach().to(ScalarType.Float64).reshape(1)]).cpu().data<double>().ToArray();
+            (ok, value) = (both[0] != 0, both[1]);
+        }
+        if (ok) return value;
         if (!stepLoss.isfinite().all().item<bool>())
             throw new TrainingDivergedException(epoch, batch, $"loss {Describe(stepLoss)}");
         foreach (var (name, grad) in grads)
             if (!grad!.isfinite().all().item<bool>())
                 throw new TrainingDivergedException(epoch, batch, $"gradient of {name}: {Describe(grad)}");
+        return value; // the sum overflowed although every value is finite: the step is sound
     }
 
     /// <summary>Throws <see cref="TrainingDivergedException"/> unless every parameter and buffer of the model is finite.</summary>

@@ -2,16 +2,21 @@ using Sensorium.Data.Synthetic;
 
 namespace Sensorium.Training.InSilico;
 
-/// <summary>Summary of absolute errors: median, mean, 90th percentile and the fractions within two tolerances.</summary>
+/// <summary>
+/// Summary of absolute errors: median, mean, 90th percentile and the fractions within two tolerances, over the
+/// finite errors; <see cref="NonFinite"/> counts the neurons whose estimate was not a number (left out of the figures,
+/// never silently mixed into them).
+/// </summary>
 public sealed record ErrorSummary(int Neurons, double Median, double Mean, double P90, double Tolerance1, double WithinTolerance1,
-    double Tolerance2, double WithinTolerance2)
+    double Tolerance2, double WithinTolerance2, int NonFinite = 0)
 {
     public static ErrorSummary Of(IReadOnlyCollection<double> errors, double tol1, double tol2)
     {
-        if (errors.Count == 0) return new ErrorSummary(0, double.NaN, double.NaN, double.NaN, tol1, double.NaN, tol2, double.NaN);
-        var sorted = errors.Order().ToArray();
+        var sorted = errors.Where(double.IsFinite).Order().ToArray();
+        int nonFinite = errors.Count - sorted.Length;
+        if (sorted.Length == 0) return new ErrorSummary(0, double.NaN, double.NaN, double.NaN, tol1, double.NaN, tol2, double.NaN, nonFinite);
         return new ErrorSummary(sorted.Length, Quantile(sorted, 0.5), sorted.Average(), Quantile(sorted, 0.9),
-            tol1, sorted.Count(e => e <= tol1) / (double)sorted.Length, tol2, sorted.Count(e => e <= tol2) / (double)sorted.Length);
+            tol1, sorted.Count(e => e <= tol1) / (double)sorted.Length, tol2, sorted.Count(e => e <= tol2) / (double)sorted.Length, nonFinite);
     }
 
     private static double Quantile(double[] sorted, double q)

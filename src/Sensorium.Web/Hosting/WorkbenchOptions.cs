@@ -12,8 +12,24 @@ public sealed class WorkbenchOptions
     /// <summary>Where all state lives: the SQLite file, artifacts (checkpoints, submissions, logs).</summary>
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>Devices runs are scheduled on, each with how many runs it takes at once. At least one.</summary>
+    /// <summary>
+    /// Devices runs are scheduled on, each with how many runs it takes at once. At least one. At start the GPUs the
+    /// server finds (nvidia-smi) are added before these as <c>cuda:N</c> with <see cref="SlotsPerGpu"/> slots, unless
+    /// <see cref="DiscoverGpus"/> is false or a <c>cuda:N</c> entry here configures that GPU itself.
+    /// </summary>
     public List<DeviceOptions> Devices { get; set; } = [];
+
+    /// <summary>Add the GPUs found at start to <see cref="Devices"/> (default true).</summary>
+    public bool DiscoverGpus { get; set; } = true;
+
+    /// <summary>The nvidia-smi that discovery asks (default: nvidia-smi on the PATH, or SENSORIUM_NVIDIA_SMI).</summary>
+    public string? NvidiaSmi { get; set; }
+
+    /// <summary>Runs one discovered GPU takes at once (memory permitting); measured by scripts/gpu-bench.sh (step C).</summary>
+    public int SlotsPerGpu { get; set; } = 1;
+
+    /// <summary>GPU memory (MiB) kept out of the scheduler's budget for a discovered GPU (besides what others use).</summary>
+    public long GpuMemoryReserveMiB { get; set; } = 1024;
 
     /// <summary>Datasets may only be registered inside this folder. Default: <c>&lt;DataDirectory&gt;/datasets</c>.</summary>
     public string? DatasetRoot { get; set; }
@@ -51,4 +67,11 @@ public sealed class DeviceOptions
 {
     public string Name { get; set; } = "";
     public int Slots { get; set; } = 1;
+
+    /// <summary>GPU memory (MiB) its runs may use together, by their estimates; null: not limited. A discovered GPU
+    /// gets its free memory at start less <see cref="WorkbenchOptions.GpuMemoryReserveMiB"/>.</summary>
+    public long? MemoryMiB { get; set; }
+
+    /// <summary>What the GPU is ("NVIDIA H200, 143,771 MiB"), for discovered GPUs; null otherwise.</summary>
+    public string? Description { get; set; }
 }

@@ -37,6 +37,10 @@ sealed class WorkbenchOptionsValidator : IValidateOptions<WorkbenchOptions>
         }
         foreach (var duplicate in options.Devices.GroupBy(d => d.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
             errors.Add($"Workbench:Devices names device '{duplicate.Key}' twice.");
+        if (options.SlotsPerGpu is < 1 or > 64) errors.Add("Workbench:SlotsPerGpu must be 1 to 64.");
+        if (options.GpuMemoryReserveMiB < 0) errors.Add("Workbench:GpuMemoryReserveMiB must not be negative.");
+        foreach (var device in options.Devices.Where(d => d.MemoryMiB is <= 0))
+            errors.Add($"Workbench:Devices '{device.Name}' needs a positive MemoryMiB (or none).");
         if (options.MaxSpecBytes is < 2 or > 16 * 1024 * 1024) errors.Add("Workbench:MaxSpecBytes must be 2 bytes to 16 MiB.");
         if (options.MaxQueuedRunsPerTeam < 1) errors.Add("Workbench:MaxQueuedRunsPerTeam must be positive.");
         if (options.Database.Equals("postgres", StringComparison.OrdinalIgnoreCase))

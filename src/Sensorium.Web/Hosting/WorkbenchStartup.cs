@@ -39,6 +39,7 @@ public static class WorkbenchStartup
             logger.LogWarning("Run {RunId} was left running by the previous server and is now interrupted (worker pid {Pid}).",
                 run.Id, run.Pid);
         if (recovery is not null) await recovery.RecoverAsync(interrupted);
+        if (app.Services.GetService<Features.Neurons.InSilicoJobs>() is { } jobs) await jobs.RecoverAsync(); // in flight: interrupted
     }
 
     /// <summary>The first start's passwords, beside the database, readable by the server's user only.</summary>

@@ -82,10 +82,10 @@ public sealed class RecoveryTests : IDisposable
         await store.TransitionAsync(run.Id, RunStatus.Running, "cpu");
         // The server heard epoch 1, then was killed; its worker went on with epoch 2 and its checkpoint.
         await first.Get<Sensorium.Web.Features.Runs.Scheduling.RunProgressRecorder>().EpochAsync(run.Id,
-            new Sensorium.Web.Features.Runs.Scheduling.EpochReport(1, 9, 0.1104, new Dictionary<string, double> { [Mouse] = 0.1104 }, 0.009, 2, 0.01));
+            new EpochCompleted(1, 9, new Dictionary<string, double> { [Mouse] = 0.1104 }, 0.1104, 0.009, 2, 0, false, 0, 0, 0, double.NaN), 0.01);
         var runDir = Path.Combine(first.DataDirectory, "artifacts", run.Id.ToString());
         Directory.CreateDirectory(runDir);
-        File.WriteAllLines(Path.Combine(runDir, ProcessRunLauncher.EventsLogFile),
+        File.WriteAllLines(Path.Combine(runDir, WorkerProtocol.EventsLogFile),
         [
             Line(new TrainingStarted("cpu", 1, 1000, 2, new Dictionary<string, double> { [Mouse] = 0.01 }, 0)),
             Line(new BatchProgress(1, 2, 2, Mouse, 9.5, 100, 0)),
@@ -108,7 +108,7 @@ public sealed class RecoveryTests : IDisposable
         Assert.Equal([1, 2], epochs.Select(e => e.Epoch));
         Assert.Equal(2, (await second.Get<RunMetricStore>().ListBatchesAsync(run.Id)).Count(b => b.Epoch == 2));
         Assert.StartsWith("train --resume --out", File.ReadAllText(Path.Combine(runDir, "args.txt")));
-        Assert.Contains($"--events-log {Path.Combine(runDir, ProcessRunLauncher.EventsLogFile)}", File.ReadAllText(Path.Combine(runDir, "args.txt")));
+        Assert.Contains($"--events-log {Path.Combine(runDir, WorkerProtocol.EventsLogFile)}", File.ReadAllText(Path.Combine(runDir, "args.txt")));
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class RecoveryTests : IDisposable
         await store.TransitionAsync(run.Id, RunStatus.Running, "cpu");
         var runDir = Path.Combine(first.DataDirectory, "artifacts", run.Id.ToString());
         Directory.CreateDirectory(runDir);
-        File.WriteAllLines(Path.Combine(runDir, ProcessRunLauncher.EventsLogFile),
+        File.WriteAllLines(Path.Combine(runDir, WorkerProtocol.EventsLogFile),
             [Epoch(1, 0.2), Line(new TrainingFinished(1, 0.2, 1, new Dictionary<string, double> { [Mouse] = 0.2 }, "max epochs", 3))]);
         File.WriteAllText(Path.Combine(runDir, Checkpoint.ModelFile), "weights");
         WriteCheckpoint(runDir);

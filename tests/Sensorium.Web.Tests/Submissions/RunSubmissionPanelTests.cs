@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using Sensorium.Storage.Runs;
 using Sensorium.Web.Features.Accounts;
+using Sensorium.Web.Features.Leaderboards;
 using Sensorium.Web.Features.Submissions;
 
 namespace Sensorium.Web.Tests.Submissions;
@@ -36,6 +37,9 @@ public sealed class RunSubmissionPanelTests(TinyBenchmark bench)
         context.Services.AddMudServices();
         context.Services.AddSingleton(app.Get<RunSubmissionMaker>());
         context.Services.AddSingleton(app.Get<SubmissionService>());
+        context.Services.AddSingleton(app.Get<SubmissionVisibility>());
+        context.Services.AddSingleton(app.Get<SubmissionAdmission>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Leaderboards.LeaderboardService>());
         context.Services.AddSingleton(app.Get<SubmissionNotifications>());
         context.AddAuthorization().SetAuthorized(member.UserName)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, team.Id.ToString()));

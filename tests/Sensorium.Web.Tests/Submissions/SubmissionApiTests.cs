@@ -141,7 +141,7 @@ public sealed class SubmissionApiTests(TinyBenchmark bench)
         Assert.Contains("hidden until the host reveals", boardPage);
 
         // After the reveal, everyone sees them.
-        await app.Get<SubmissionService>().RevealFinalAsync("sensorium", member.Id);
+        await app.Get<SubmissionVisibility>().RevealFinalAsync("sensorium", member.Id);
         board = await client.GetFromJsonAsync<Leaderboard>("/api/leaderboards/sensorium/final_test", WorkbenchApp.Json);
         Assert.False(board!.Hidden);
         Assert.Equal(stored.CorrelationToAverage, Assert.Single(board.Rows).CorrelationToAverage, 12);
@@ -162,7 +162,7 @@ public sealed class SubmissionApiTests(TinyBenchmark bench)
         var principal = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
             [new(System.Security.Claims.ClaimTypes.Role, Features.Accounts.WorkbenchClaims.AdminRole)], "test"));
         var service = app.Get<SubmissionService>();
-        long hostTeam = (await service.TeamOfAsync(principal))!.Value;
+        long hostTeam = (await app.Get<SubmissionAdmission>().TeamOfAsync(principal))!.Value;
         using var csv = new MemoryStream(bench.ValidCsv("sensorium+", "test", noise: 0.1));
         var result = await service.SubmitAsync(new SubmitRequest(hostTeam, admin.Id, IsAdmin: true, "sensorium+", "test", "baseline.csv"), csv);
         Assert.Equal(SubmitOutcome.Scored, result.Outcome);

@@ -8,6 +8,7 @@ using Sensorium.Data.Submissions;
 using Sensorium.Storage.Accounts;
 using Sensorium.Web.Features.Accounts;
 using Sensorium.Web.Features.ApiTokens;
+using Sensorium.Web.Features.Leaderboards;
 using Sensorium.Web.Features.Submissions;
 using static Sensorium.Web.Tests.Submissions.SubmissionClient;
 
@@ -23,6 +24,9 @@ public sealed class SubmissionPagesTests(TinyBenchmark bench)
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         context.Services.AddMudServices();
         context.Services.AddSingleton(app.Get<SubmissionService>());
+        context.Services.AddSingleton(app.Get<SubmissionVisibility>());
+        context.Services.AddSingleton(app.Get<SubmissionAdmission>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Leaderboards.LeaderboardService>());
         context.Services.AddSingleton(app.Get<ApiTokenStore>());
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.ApiTokens.ApiTokenRevocation>());
         context.AddAuthorization().SetAuthorized(member.UserName)
@@ -121,6 +125,9 @@ public sealed class SubmissionsAdminPageTests(TinyBenchmark bench)
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         context.Services.AddMudServices();
         context.Services.AddSingleton(app.Get<SubmissionService>());
+        context.Services.AddSingleton(app.Get<SubmissionVisibility>());
+        context.Services.AddSingleton(app.Get<SubmissionAdmission>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Leaderboards.LeaderboardService>());
         context.Services.AddSingleton(app.Get<GroundTruthSource>());
         context.AddAuthorization().SetAuthorized("host-admin").SetRoles(WorkbenchClaims.AdminRole)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, admin.Id.ToString()));
@@ -135,7 +142,7 @@ public sealed class SubmissionsAdminPageTests(TinyBenchmark bench)
         Assert.Contains("Reveal the sensorium final-test scores?", dialogs.Markup);
         dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Keep hidden").Click();
         dialogs.WaitForAssertion(() => Assert.DoesNotContain("cannot be undone", dialogs.Markup));
-        Assert.Empty(await app.Get<SubmissionService>().RevealedAsync());
+        Assert.Empty(await app.Get<SubmissionVisibility>().RevealedAsync());
 
         cut.Find("[data-testid=reveal-sensorium-plus]").Click();
         dialogs.WaitForAssertion(() => Assert.Contains("Reveal the sensorium+ final-test scores?", dialogs.Markup));
@@ -143,6 +150,6 @@ public sealed class SubmissionsAdminPageTests(TinyBenchmark bench)
         cut.WaitForAssertion(() => Assert.Contains("revealed", cut.Find("[data-testid=admin-track-sensorium-plus]").TextContent));
         Assert.Empty(cut.FindAll("[data-testid=reveal-sensorium-plus]"));
         Assert.NotEmpty(cut.FindAll("[data-testid=reveal-sensorium]"));
-        Assert.Equal(["sensorium+"], await app.Get<SubmissionService>().RevealedAsync());
+        Assert.Equal(["sensorium+"], await app.Get<SubmissionVisibility>().RevealedAsync());
     }
 }

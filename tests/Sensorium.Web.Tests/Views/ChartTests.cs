@@ -93,8 +93,9 @@ public sealed class ChartTests
     public async Task Histogram_and_scatter_render_their_data()
     {
         await using var context = CreateContext();
-        var histogram = context.Render<HistogramChart>(p => p.Add(c => c.Data, Histogram.Of([1, 2, 2, 3, 3, 3], bins: 3)));
+        var histogram = context.Render<HistogramChart>(p => p.Add(c => c.Data, Histogram.Of([1, 2, 2, 3, 3, 3], bins: 3)).Add(c => c.YLabel, "neurons"));
         Assert.Equal(3, histogram.FindAll("rect.histogram-bar").Count);
+        Assert.Equal("neurons", histogram.Find(".chart-y-label").TextContent); // the label given, not a fixed "trials"
 
         var scatter = context.Render<ScatterChart>(p => p
             .Add(c => c.Points, [new ChartPoint(0, 0, 100), new ChartPoint(500, 300, 300)])

@@ -62,7 +62,7 @@ public sealed class CompareTests
         var second = await store.CreateAsync(new NewRun(alpha.Id, a.Id, "alpha-ln", """{"seed":1,"model":{"layers":1}}""", null));
         var secret = await store.CreateAsync(new NewRun(beta.Id, b.Id, "beta-secret", """{"seed":99,"hidden":"beta-only-value"}""", null));
         await store.TransitionAsync(first.Id, RunStatus.Running, "cpu");
-        await app.Get<RunProgressRecorder>().EpochAsync(first.Id, new EpochReport(1, 1.5, 0.21, new Dictionary<string, double> { ["26872-17-20"] = 0.21 }, 0.009, 3, 0.1));
+        await app.Get<RunProgressRecorder>().EpochAsync(first.Id, new EpochCompleted(1, 1.5, new Dictionary<string, double> { ["26872-17-20"] = 0.21 }, 0.21, 0.009, 3, 0, false, 0, 0, 0, double.NaN), 0.1);
 
         var client = (await app.SignInAsync(a.UserName)).Http;
         var response = await client.GetAsync($"/compare?runs={first.Id},{second.Id},{secret.Id}");

@@ -28,7 +28,7 @@ public sealed class NeuronsPageTests
         await store.TransitionAsync(run.Id, RunStatus.Succeeded);
         string runDir = Path.Combine(app.Get<IOptions<WorkbenchOptions>>().Value.ArtifactsDirectory, run.Id.ToString());
         Directory.CreateDirectory(runDir);
-        File.WriteAllText(Path.Combine(runDir, "spec.json"), new Sensorium.Training.RunSpec { Dataset = new Sensorium.Training.DatasetSpec { Path = dataset } }.ToJson());
+        File.WriteAllText(Path.Combine(runDir, "spec.json"), new Sensorium.Training.RunSpec { Dataset = new DatasetSpec { Path = dataset } }.ToJson());
 
         var folder = new InSilicoFolder(Path.Combine(runDir, InSilicoFolder.DefaultName));
         var scores = Enumerable.Range(0, N).Select(j => new NeuronScore(j, 10 + j, 100 * j, -50 * j, 200, 0.1 * j, 0.1 * j + 0.05, 0.2 + 0.1 * j)).ToList();
@@ -116,7 +116,50 @@ public sealed class NeuronsPageTests
             Assert.Empty(cut.FindAll(".neuron-panel"));
         }
         var queued = await app.Get<RunStore>().CreateAsync(new NewRun(beta.Id, betaMember.Id, "x", "{}", null));
-        var e = Assert.Throws<InvalidOperationException>(() => app.Get<InSilicoJobs>().Enqueue(queued, 4));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => app.Get<InSilicoJobs>().EnqueueAsync(queued, 4));
         Assert.Contains("has not finished training", e.Message);
+    }
+
+    [Fact]
+    public async Task Run_page_shows_per_neuron_score_histograms_the_cortical_map_the_csv_and_the_way_to_the_neurons_page()
+    {
+        using var app = new WorkbenchApp();
+        var (run, team, member) = await FinishedRunWithResultsAsync(app);
+        await using var context = RunCurvesTests.RunPageContext(app, team.Id, member);
+
+        var cut = context.Render<RunDetailPage>(p => p.Add(c => c.RunId, run.Id)); // the component is on the run page itself
+        cut.WaitForAssertion(() => Assert.Equal("true", cut.Find(".run-neuron-scores").GetAttribute("data-has-scores")));
+        var panel = cut.Find(".run-neuron-scores");
+        Assert.NotEmpty(panel.QuerySelectorAll("figure[data-chart='Per-neuron validation correlation'] rect.histogram-bar"));
+        Assert.NotEmpty(panel.QuerySelectorAll("figure[data-chart='Per-neuron test single-trial correlation'] rect.histogram-bar"));
+        Assert.All(panel.QuerySelectorAll(".histogram-chart .chart-y-label"), label => Assert.Equal("neurons", label.TextContent));
+        Assert.Equal("5", panel.QuerySelector("figure[data-chart='Neurons at their cortical positions'] g.scatter-points")!.GetAttribute("data-points"));
+        // Test single-trial scores 0.05, 0.15, …, 0.45: median 0.25, two of five ≥ 0.3.
+        Assert.Contains("5 neurons of 26872-17-20 · median test single-trial correlation 0.250 · 2 of them ≥ 0.3", panel.QuerySelector(".run-neuron-summary")!.TextContent);
+        Assert.StartsWith("data:text/csv;base64,", panel.QuerySelector("a.run-neuron-csv")!.GetAttribute("href"));
+        Assert.Equal($"/runs/{run.Id}/neurons", panel.QuerySelector("a.run-neurons-more")!.GetAttribute("href"));
+    }
+
+    [Fact]
+    public async Task Run_page_without_scores_offers_the_job_and_says_why_this_server_cannot_run_it()
+    {
+        using var app = new WorkbenchApp(); // no worker processes
+        var (team, member) = await app.CreateTeamAsync("alpha");
+        var store = app.Get<RunStore>();
+        var run = await store.CreateAsync(new NewRun(team.Id, member.Id, "cnn", "{}", null));
+        await store.TransitionAsync(run.Id, RunStatus.Running, "cpu");
+        await store.TransitionAsync(run.Id, RunStatus.Succeeded);
+        string runDir = Path.Combine(app.Get<IOptions<WorkbenchOptions>>().Value.ArtifactsDirectory, run.Id.ToString());
+        Directory.CreateDirectory(runDir);
+        File.WriteAllText(Path.Combine(runDir, "spec.json"), new Sensorium.Training.RunSpec().ToJson());
+        await using var context = RunCurvesTests.RunPageContext(app, team.Id, member);
+
+        var cut = context.Render<RunDetailPage>(p => p.Add(c => c.RunId, run.Id));
+        cut.WaitForAssertion(() => Assert.Equal("false", cut.Find(".run-neuron-scores").GetAttribute("data-has-scores")));
+        Assert.Contains("No per-neuron scores yet", cut.Find(".run-neuron-empty").TextContent);
+        cut.Find("button.run-neuron-queue").Click();
+        var snackbar = context.Services.GetRequiredService<MudBlazor.ISnackbar>();
+        cut.WaitForAssertion(() => Assert.Contains(snackbar.ShownSnackbars, s => s.Message.Contains("Worker:Enabled is false", StringComparison.Ordinal))); // says why
+        Assert.Null(await app.Get<Sensorium.Storage.InSilico.InSilicoJobStore>().LatestForRunAsync(run.Id));
     }
 }

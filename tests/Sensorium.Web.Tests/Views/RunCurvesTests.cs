@@ -14,10 +14,11 @@ namespace Sensorium.Web.Tests.Views;
 
 public sealed class RunCurvesTests
 {
-    static EpochReport Epoch(int epoch, double correlation, double lr = 0.009) => new(
-        epoch, TrainLoss: 1.0 / epoch, correlation,
+    static EpochCompleted Epoch(int epoch, double correlation, double lr = 0.009) => new(
+        epoch, TrainLoss: 1.0 / epoch,
         new Dictionary<string, double> { ["21067-10-18"] = correlation - 0.01, ["26872-17-20"] = correlation + 0.01 },
-        lr, EpochSeconds: 12.5, Progress: epoch / 10.0);
+        Objective: correlation, lr, EpochSeconds: 12.5, SamplesPerSecond: 0, Improved: false, BestObjective: 0, BestEpoch: 0,
+        Round: 0, EtaSeconds: double.NaN);
 
     [Fact]
     public void History_places_batches_in_epoch_time_and_finds_the_best_epoch()
@@ -30,9 +31,9 @@ public sealed class RunCurvesTests
         Assert.Equal(2, history.Best!.Epoch);
         Assert.Equal([0.25, 1.0], history.BatchLoss().Select(p => p.X));
 
-        history.Add(new BatchProgress(1, 1, Epoch: 3, Batch: 4, BatchesPerEpoch: 10, Loss: 0.5, Progress: 0.3));
+        history.Add(new RunBatchProgress(1, 1, Epoch: 3, Batch: 4, BatchesPerEpoch: 10, Loss: 0.5, Progress: 0.3));
         Assert.Equal(2.5, history.BatchLoss()[^1].X);
-        history.Add(new Features.Training.EpochCompleted(1, 1, 3, 0.9, 0.31, new Dictionary<string, double> { ["a"] = 0.3 }, 0.0027, 10, 0.31));
+        history.Add(new RunEpochCompleted(1, 1, 3, 0.9, 0.31, new Dictionary<string, double> { ["a"] = 0.3 }, 0.0027, 10, 0.31));
         Assert.Equal(3, history.Best!.Epoch);
         Assert.Equal(3, history.Epochs.Count);
     }
@@ -41,13 +42,13 @@ public sealed class RunCurvesTests
     public void History_thins_live_batches_and_drops_repeated_ones_of_a_resumed_run()
     {
         var history = new RunHistory();
-        for (int i = 0; i <= RunHistory.MaxBatchPoints; i++) history.Add(new BatchProgress(1, 1, 1 + i / 100, i % 100, 100, i, 0));
+        for (int i = 0; i <= RunHistory.MaxBatchPoints; i++) history.Add(new RunBatchProgress(1, 1, 1 + i / 100, i % 100, 100, i, 0));
         Assert.True(history.BatchCount <= RunHistory.MaxBatchPoints / 2 + 2);
         Assert.Equal(RunHistory.MaxBatchPoints, history.BatchLoss()[^1].Y); // the newest point stays
 
         var resumed = new RunHistory();
-        for (int b = 0; b < 5; b++) resumed.Add(new BatchProgress(1, 1, 2, b, 5, 1, 0));
-        resumed.Add(new BatchProgress(1, 1, 2, 0, 5, 0.5, 0)); // the worker restarted epoch 2
+        for (int b = 0; b < 5; b++) resumed.Add(new RunBatchProgress(1, 1, 2, b, 5, 1, 0));
+        resumed.Add(new RunBatchProgress(1, 1, 2, 0, 5, 0.5, 0)); // the worker restarted epoch 2
         Assert.Equal(1, resumed.BatchCount);
     }
 
@@ -60,7 +61,7 @@ public sealed class RunCurvesTests
     }
 
     /// <summary>A bUnit context with what the run page needs, signed in as <paramref name="member"/>.</summary>
-    static BunitContext RunPageContext(WorkbenchApp app, long teamId, Sensorium.Storage.Accounts.User member)
+    internal static BunitContext RunPageContext(WorkbenchApp app, long teamId, Sensorium.Storage.Accounts.User member)
     {
         var context = new BunitContext();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
@@ -70,9 +71,15 @@ public sealed class RunCurvesTests
         context.Services.AddSingleton(app.Get<TrainingNotifications>());
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.RunSubmissionMaker>()); // the page's submit panel
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionService>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionVisibility>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionAdmission>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Leaderboards.LeaderboardService>());
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Submissions.SubmissionNotifications>());
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Runs.Artifacts.RunArtifacts>()); // the page's artifacts panel
         context.Services.AddSingleton(TimeProvider.System);
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Queue.DeviceMonitor>()); // the page's device panel
+        context.Services.AddSingleton(app.Get<Microsoft.Extensions.Options.IOptions<Sensorium.Web.Hosting.WorkbenchOptions>>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Neurons.InSilicoJobs>()); // the page's per-neuron scores
         context.AddAuthorization().SetAuthorized(member.UserName)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, teamId.ToString()));
         return context;
@@ -87,8 +94,8 @@ public sealed class RunCurvesTests
         await app.Get<RunStore>().TransitionAsync(run.Id, RunStatus.Running, "cpu");
         var recorder = app.Get<RunProgressRecorder>();
         for (int b = 0; b < 4; b++) await recorder.BatchAsync(run.Id, 1, b, 4, 2.0 - 0.1 * b, 0.025 * (b + 1));
-        await recorder.EpochAsync(run.Id, Epoch(1, 0.20));
-        await recorder.EpochAsync(run.Id, Epoch(2, 0.24, lr: 0.0027));
+        await recorder.EpochAsync(run.Id, Epoch(1, 0.20), progress: 1 / 10.0);
+        await recorder.EpochAsync(run.Id, Epoch(2, 0.24, lr: 0.0027), progress: 2 / 10.0);
 
         await using var context = RunPageContext(app, team.Id, member);
 
@@ -104,7 +111,7 @@ public sealed class RunCurvesTests
         Assert.Contains("\"track\": \"sensorium+\"", cut.Find(".spec-view").TextContent); // as people read it, not "sensorium\u002B"
         Assert.DoesNotContain("u002B", cut.Markup);
 
-        await recorder.EpochAsync(run.Id, Epoch(3, 0.27));
+        await recorder.EpochAsync(run.Id, Epoch(3, 0.27), progress: 3 / 10.0);
         cut.WaitForAssertion(() => Assert.Equal(["3"], Points("Validation correlation (single trial)", "mean")));
         Assert.Contains("best: epoch 3", cut.Markup);
         Assert.Contains("0.2700", cut.Find(".run-best").TextContent);
@@ -124,7 +131,7 @@ public sealed class RunCurvesTests
         await app.Get<RunStore>().TransitionAsync(run.Id, RunStatus.Running, "cpu");
         var recorder = app.Get<RunProgressRecorder>();
         for (int b = 0; b < 4; b++) await recorder.BatchAsync(run.Id, 1, b, 4, 2.0 - 0.1 * b, 0.025 * (b + 1));
-        await recorder.EpochAsync(run.Id, Epoch(1, 0.20));
+        await recorder.EpochAsync(run.Id, Epoch(1, 0.20), progress: 1 / 10.0);
         await recorder.IncidentAsync(run.Id, 2, 3, "loss NaN", recovered: true, learningRate: 0.0027);
 
         await using var context = RunPageContext(app, team.Id, member);
@@ -139,7 +146,7 @@ public sealed class RunCurvesTests
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-incident='diverged']")));
         Assert.Contains("diverged: loss NaN", cut.Markup);
         await recorder.FinishAsync(run.Id, RunStatus.Failed, Sensorium.Web.Features.Runs.Worker.ProcessRunLauncher.DivergedMessage(
-            new Sensorium.Training.TrainingFinished(3, 0.2, 1, new Dictionary<string, double>(), "diverged at epoch 3, batch 1 (loss NaN)", 60, true, 1)));
+            new TrainingFinished(3, 0.2, 1, new Dictionary<string, double>(), "diverged at epoch 3, batch 1 (loss NaN)", 60, true, 1)));
         cut.WaitForAssertion(() => Assert.Equal("diverged", cut.Find(".run-status").GetAttribute("data-outcome")));
         Assert.Equal("failed", cut.Find(".run-status").GetAttribute("data-status"));
         Assert.Contains("Training diverged at epoch 3, batch 1 (loss NaN). The model kept is the best before it: epoch 1, validation 0.2000.", cut.Markup);
@@ -154,12 +161,12 @@ public sealed class RunCurvesTests
         await app.Get<RunStore>().TransitionAsync(run.Id, RunStatus.Running, "cpu");
         var reader = new Sensorium.Web.Features.Runs.Worker.WorkerEventReader(run.Id, 10, app.Get<RunProgressRecorder>(),
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        string Line(Sensorium.Training.TrainingEvent e) => System.Text.Json.JsonSerializer.Serialize(e, Sensorium.Training.RunSpec.Json);
+        string Line(TrainingEvent e) => WorkerProtocol.Line(e);
         // As the trainer reports them: objective 331,200 for a batch of 128 trials of a mouse with 5,994 trials.
         double divisor = 128 * Math.Sqrt(5994.0 / 128);
         for (int b = 1; b <= 4; b++)
-            Assert.True(await reader.HandleAsync(Line(new Sensorium.Training.BatchProgress(1, b, 4, "26872-17-20", 331_200 - b, 60, 1, (331_200 - b) / divisor))));
-        Assert.True(await reader.HandleAsync(Line(new Sensorium.Training.EpochCompleted(1, 331_000, new Dictionary<string, double> { ["26872-17-20"] = 0.2 },
+            Assert.True(await reader.HandleAsync(Line(new BatchProgress(1, b, 4, "26872-17-20", 331_200 - b, 60, 1, (331_200 - b) / divisor))));
+        Assert.True(await reader.HandleAsync(Line(new EpochCompleted(1, 331_000, new Dictionary<string, double> { ["26872-17-20"] = 0.2 },
             0.2, 0.005, 10, 60, true, 0.2, 1, 0, 100, 331_000 / divisor))));
 
         var batches = await app.Get<RunMetricStore>().ListBatchesAsync(run.Id);
@@ -203,7 +210,7 @@ public sealed class RunCurvesTests
         for (int e = 1; e <= 10; e++)
         {
             for (int b = 0; b < 4; b++) await recorder.BatchAsync(run.Id, e, b, 4, 10.0 / e - 0.1 * b, e / 10.0, lossPerTrial: 1.0 / e);
-            await recorder.EpochAsync(run.Id, Epoch(e, 0.02 * e));
+            await recorder.EpochAsync(run.Id, Epoch(e, 0.02 * e), progress: e / 10.0);
         }
 
         await using var context = RunPageContext(app, team.Id, member);

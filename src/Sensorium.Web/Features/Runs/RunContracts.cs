@@ -29,10 +29,10 @@ public sealed record RunResponse(
 }
 
 /// <summary>Outcome of queueing: the run, or errors by field (name, spec, device, queue).</summary>
-public sealed record SubmitResult(Run? Run, IDictionary<string, string[]> Errors)
+public sealed record QueueResult(Run? Run, IDictionary<string, string[]> Errors)
 {
-    public static SubmitResult Queued(Run run) => new(run, new Dictionary<string, string[]>());
-    public static SubmitResult Invalid(IDictionary<string, string[]> errors) => new(null, errors);
+    public static QueueResult Queued(Run run) => new(run, new Dictionary<string, string[]>());
+    public static QueueResult Invalid(IDictionary<string, string[]> errors) => new(null, errors);
 }
 
 public enum RunChangeOutcome { Done, NotFound, NotAllowed }

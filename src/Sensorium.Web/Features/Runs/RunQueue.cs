@@ -10,7 +10,7 @@ namespace Sensorium.Web.Features.Runs;
 /// Another team's run reads as not found.
 /// </summary>
 public sealed class RunQueue(
-    RunStore runs, RunLifecycle lifecycle, IRunLauncher launcher, RunSubmissionValidator validator,
+    RunStore runs, RunLifecycle lifecycle, IRunLauncher launcher, RunRequestValidator validator,
     IOptions<WorkbenchOptions> options, TimeProvider time, ILogger<RunQueue> logger)
 {
     /// <summary>False while no worker can be launched: runs are accepted but wait in the queue.</summary>
@@ -29,19 +29,19 @@ public sealed class RunQueue(
     public async Task<Run?> GetAsync(long teamId, long runId) =>
         await runs.GetAsync(runId) is { } run && run.TeamId == teamId ? run : null;
 
-    public async Task<SubmitResult> SubmitAsync(long teamId, long userId, RunRequest request)
+    public async Task<QueueResult> SubmitAsync(long teamId, long userId, RunRequest request)
     {
         var errors = await validator.ValidateAsync(request);
         if (errors.Count == 0 && await runs.CountQueuedForTeamAsync(teamId) >= options.Value.MaxQueuedRunsPerTeam)
             errors["queue"] = [$"Your team already has {options.Value.MaxQueuedRunsPerTeam} runs waiting."];
-        if (errors.Count > 0) return SubmitResult.Invalid(errors);
+        if (errors.Count > 0) return QueueResult.Invalid(errors);
 
         var name = string.IsNullOrWhiteSpace(request.Name) ? $"run {time.GetUtcNow():yyyy-MM-dd HH:mm}" : request.Name.Trim();
         var device = request.Device is null
             ? null
             : options.Value.Devices.First(d => string.Equals(d.Name, request.Device, StringComparison.OrdinalIgnoreCase)).Name;
         var run = await lifecycle.QueueAsync(new NewRun(teamId, userId, name, request.Spec!.Value.GetRawText(), device));
-        return SubmitResult.Queued(run);
+        return QueueResult.Queued(run);
     }
 
     /// <summary>

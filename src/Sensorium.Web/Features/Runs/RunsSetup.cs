@@ -12,10 +12,12 @@ public static class RunsSetup
     {
         services.TryAddSingleton<IRunLauncher, NoRunLauncher>(); // the real one is registered before this call
         services.AddSingleton<QueueSignal>();
+        services.AddSingleton<GpuDevices>(); // device discovery at start: each GPU a scheduler device
+        services.AddSingleton<Microsoft.Extensions.Options.IPostConfigureOptions<Sensorium.Web.Hosting.WorkbenchOptions>>(sp => sp.GetRequiredService<GpuDevices>());
         services.TryAddSingleton<Sensorium.Storage.Runs.TeamServiceHistory>();
         services.AddSingleton<RunLifecycle>();
         services.AddSingleton<RunProgressRecorder>();
-        services.AddSingleton<RunSubmissionValidator>();
+        services.AddSingleton<RunRequestValidator>();
         services.AddSingleton<RunQueue>();
         services.AddSingleton<Artifacts.RunArtifacts>(); // the files of a run's directory, for its team
         services.AddSingleton<Queue.DeviceMonitor>(); // the host's queue view: CPU, memory, GPUs

@@ -22,7 +22,7 @@ public sealed class GroundTruthSource(IOptions<SubmissionsOptions> options, IOpt
     public string HostCopyPath => options.Value.TruthPath ?? Path.Combine(workbench.Value.DatasetRoot!, firstDataset.Value.DatasetName, "host");
 
     public string ImportedPath(string track, string tier) =>
-        Path.Combine(workbench.Value.DataDirectory, "truth", track == "sensorium+" ? "sensorium-plus" : track, tier + ".csv");
+        Path.Combine(workbench.Value.DataDirectory, "truth", Track.Named(track).GroundTruthFile(tier));
 
     /// <summary>The ground truth, or a <see cref="DataFormatException"/>/<see cref="IOException"/> saying why there is none.</summary>
     public GroundTruth Get(string track, string tier)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Sensorium.Data;
@@ -14,15 +13,15 @@ public sealed record MadeFile(string Tier, string Path, ValidationReport Report)
 
 /// <summary>
 /// Makes a finished run's live-test and final-test CSVs for a track with <c>sensorium submission make</c> in a child
-/// process (TorchSharp stays out of the server: a native crash or its memory cannot hurt the app), or in-process
-/// when no built CLI is found. The run's directory is <c>ArtifactsDirectory/&lt;runId&gt;</c> (where the launcher puts
-/// runs), else the folder holding its checkpoint.
+/// process started by <see cref="CliLauncher"/> (TorchSharp stays out of the server: a native crash or its memory
+/// cannot hurt the app). The run's directory is <see cref="CliLauncher.RunDirectory"/> (where the launcher puts
+/// runs), else the folder holding its checkpoint (an imported run).
 /// </summary>
-public sealed partial class RunSubmissionMaker(IOptions<SubmissionsOptions> options, IOptions<WorkbenchOptions> workbench, ILogger<RunSubmissionMaker> logger)
+public sealed partial class RunSubmissionMaker(CliLauncher cli, ILogger<RunSubmissionMaker> logger)
 {
     public string? RunDirectory(Run run)
     {
-        string artifacts = Path.Combine(workbench.Value.ArtifactsDirectory, run.Id.ToString());
+        string artifacts = cli.RunDirectory(run.Id);
         if (File.Exists(Path.Combine(artifacts, "spec.json"))) return artifacts;
         for (var dir = run.CheckpointPath is null ? null : new FileInfo(run.CheckpointPath).Directory; dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "spec.json"))) return dir.FullName;
@@ -72,50 +71,17 @@ public sealed partial class RunSubmissionMaker(IOptions<SubmissionsOptions> opti
     public async Task<IReadOnlyList<MadeFile>> MakeAsync(Run run, string track, CancellationToken cancel = default)
     {
         string runDir = RunDirectory(run) ?? throw new DataFormatException($"run {run.Id}", "the run has no model directory (spec.json, model.pth)");
-        string outDir = Path.Combine(workbench.Value.ArtifactsDirectory, run.Id.ToString(), "submissions", $"{Tracks.Slug(track)}-{DateTime.UtcNow:yyyyMMddHHmmss}");
-        if (FindCli() is { } cli) return await MakeWithCliAsync(cli, runDir, track, outDir, cancel);
-        logger.LogInformation("No built sensorium CLI found; making run {RunId}'s {Track} files in-process.", run.Id, track);
-        var made = await Task.Run(() => SubmissionMaker.Make(runDir, track, outDir, device: "cpu", cancel: cancel), cancel);
-        return made.Select(m => new MadeFile(m.Tier, m.Path, m.Report)).ToList();
-    }
-
-    async Task<IReadOnlyList<MadeFile>> MakeWithCliAsync(string cli, string runDir, string track, string outDir, CancellationToken cancel)
-    {
-        var start = cli.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? new ProcessStartInfo("dotnet") { ArgumentList = { cli } }
-            : new ProcessStartInfo(cli);
-        foreach (var a in new[] { "submission", "make", "--run", runDir, "--track", track, "--out", outDir, "--device", "cpu" })
-            start.ArgumentList.Add(a);
-        start.RedirectStandardOutput = start.RedirectStandardError = true;
-        start.UseShellExecute = false;
-        start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
-        using var process = Process.Start(start) ?? throw new IOException($"could not start {cli}");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancel);
-        var stderr = process.StandardError.ReadToEndAsync(cancel);
-        try { await process.WaitForExitAsync(cancel); }
-        catch (OperationCanceledException) { process.Kill(entireProcessTree: true); throw; }
-        string output = await stdout, errors = await stderr;
-        if (process.ExitCode is not (0 or 1) || string.IsNullOrWhiteSpace(output))
-            throw new DataFormatException("submission make", LastLine(errors) ?? $"exit code {process.ExitCode}");
+        string outDir = Path.Combine(cli.RunDirectory(run.Id), "submissions", $"{Track.Named(track).Slug}-{DateTime.UtcNow:yyyyMMddHHmmss}");
+        var outcome = await cli.RunAsync(["submission", "make", "--run", runDir, "--track", track, "--out", outDir, "--device", "cpu"], cancel: cancel);
+        if (outcome.ExitCode is not (0 or 1) || string.IsNullOrWhiteSpace(outcome.Output))
+            throw new DataFormatException("submission make", outcome.LastErrorLine ?? $"exit code {outcome.ExitCode}");
 
         // The CLI validated each file and reports it; the reports are re-read from the files by the scorer anyway.
-        using var json = JsonDocument.Parse(output);
-        return json.RootElement.GetProperty("files").EnumerateArray().Select(f => new MadeFile(
-            f.GetProperty("tier").GetString()!, f.GetProperty("path").GetString()!,
-            new ValidationReport(Path.GetFileName(f.GetProperty("path").GetString()!), f.GetProperty("valid").GetBoolean(),
-                f.GetProperty("errors").EnumerateArray().Select(e => new ValidationIssue("", 0, e.GetString()!)).ToList(), [],
-                f.GetProperty("rows").GetInt32(), f.GetProperty("neurons").GetInt32(), false))).ToList();
+        var report = JsonSerializer.Deserialize<SubmissionMakeReport>(outcome.Output, SubmissionMakeReport.Json)
+            ?? throw new DataFormatException("submission make", "the report is empty");
+        logger.LogInformation("Run {RunId}: made {Files} {Track} file(s) in {Folder}", run.Id, report.Files.Count, track, outDir);
+        return report.Files.Select(f => new MadeFile(f.Tier, f.Path,
+            new ValidationReport(Path.GetFileName(f.Path), f.Valid, f.Errors.Select(e => new ValidationIssue("", 0, e)).ToList(), [],
+                f.Rows, f.Neurons, false))).ToList();
     }
-
-    string? FindCli()
-    {
-        if (options.Value.CliPath is { } configured) return Path.GetFullPath(configured, WorkbenchPaths.ContentRoot);
-        var candidates = new List<string> { Path.Combine(AppContext.BaseDirectory, "sensorium.dll") };
-        foreach (var configuration in new[] { "Release", "Debug" })
-            candidates.Add(Path.Combine(WorkbenchPaths.ContentRoot, "src", "Sensorium.Cli", "bin", configuration, "net10.0", "sensorium.dll"));
-        return candidates.FirstOrDefault(File.Exists);
-    }
-
-    static string? LastLine(string text) =>
-        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
 }

@@ -1,37 +1,35 @@
 using System.Text.Json;
+using Sensorium.Data;
 using Sensorium.Data.Submissions;
 using Sensorium.Storage.Submissions;
 
 namespace Sensorium.Web.Features.Submissions;
 
-/// <summary>The two tracks and their official ranking metric (SENSORIUM.md §4).</summary>
+/// <summary>
+/// The web app's view of the two tracks (<see cref="Track"/> in Sensorium.Data knows each one's name, mouse, metric and
+/// slug) and the two tiers: labels, and a submission's score by its track's ranking metric.
+/// </summary>
 public static class Tracks
 {
-    public const string Sensorium = "sensorium", SensoriumPlus = "sensorium+";
-    public static IReadOnlyList<string> All { get; } = [Sensorium, SensoriumPlus];
+    public const string Sensorium = Track.SensoriumName, SensoriumPlus = Track.SensoriumPlusName;
+    public static IReadOnlyList<string> All => Track.Names;
     public static IReadOnlyList<string> Tiers { get; } = [SubmissionTiers.LiveTest, SubmissionTiers.FinalTest];
 
-    public static bool IsTrack(string? track) => track is Sensorium or SensoriumPlus;
+    public static bool IsTrack(string? track) => Track.Find(track) is not null;
     public static bool IsTier(string? tier) => tier is SubmissionTiers.LiveTest or SubmissionTiers.FinalTest;
 
     /// <summary>Sensorium: correlation to average; Sensorium+: single-trial correlation.</summary>
-    public static string OfficialMetric(string track) =>
-        track == Sensorium ? "correlation_to_average" : "single_trial_correlation";
+    public static string OfficialMetric(string track) => Track.Named(track).RankingMetricName;
 
     public static double Score(string track, Submission s) =>
-        track == Sensorium ? s.CorrelationToAverage : s.SingleTrialCorrelation;
+        Track.Named(track).RankedBy == RankingMetric.CorrelationToAverage ? s.CorrelationToAverage : s.SingleTrialCorrelation;
 
     public static string TierLabel(string tier) => tier == SubmissionTiers.LiveTest ? "live test" : "final test";
 
-    /// <summary>"sensorium+" in a URL segment: "sensorium-plus" reads better and needs no escaping; both are accepted.</summary>
-    public static string? FromSlug(string slug) => slug switch
-    {
-        "sensorium" => Sensorium,
-        "sensorium+" or "sensorium-plus" or "sensorium plus" => SensoriumPlus,
-        _ => null,
-    };
+    /// <summary>A track's URL segment ("sensorium-plus" reads better and needs no escaping); both it and the name are accepted.</summary>
+    public static string? FromSlug(string slug) => Track.FromSlug(slug)?.Name;
 
-    public static string Slug(string track) => track == SensoriumPlus ? "sensorium-plus" : track;
+    public static string Slug(string track) => Track.Find(track)?.Slug ?? track;
 }
 
 /// <summary>
@@ -69,11 +67,3 @@ public sealed record SubmitResult(SubmitOutcome Outcome, Submission? Submission,
 /// <summary>Who submits what.</summary>
 /// <param name="IsAdmin">The host: its entries are baselines, marked and not ranked, and not limited per day.</param>
 public sealed record SubmitRequest(long TeamId, long UserId, bool IsAdmin, string Track, string Tier, string FileName, long? RunId = null);
-
-/// <summary>One row of a leaderboard: a team's best entry. Baselines have no rank.</summary>
-public sealed record LeaderboardRow(
-    int? Rank, string TeamName, long SubmissionId, bool IsBaseline, double SingleTrialCorrelation, double CorrelationToAverage,
-    double Feve, int Entries, DateTimeOffset CreatedAt);
-
-/// <summary>A track and tier's leaderboard. <see cref="Hidden"/>: final-test scores not yet revealed (no rows for teams).</summary>
-public sealed record Leaderboard(string Track, string Tier, string RankedBy, bool Revealed, bool Hidden, IReadOnlyList<LeaderboardRow> Rows);

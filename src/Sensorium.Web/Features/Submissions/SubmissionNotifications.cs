@@ -24,7 +24,7 @@ public sealed class SubmissionNotifications(
 
     public async Task PublishAsync(Submission s, bool finalRevealed)
     {
-        bool visible = SubmissionService.ScoresVisible(s, isAdmin: false, finalRevealed);
+        bool visible = SubmissionVisibility.ScoresVisible(s, isAdmin: false, finalRevealed);
         var team = await teams.GetAsync(s.TeamId);
         await hub.Clients.All.SubmissionScored(new SubmissionScored(s.Id, s.Track, s.Tier, team?.Name ?? "?", s.IsBaseline, s.CreatedAt,
             visible ? s.SingleTrialCorrelation : null, visible ? s.CorrelationToAverage : null, visible ? s.Feve : null));

@@ -7,6 +7,8 @@ using Microsoft.Net.Http.Headers;
 using Sensorium.Web.Features.Accounts;
 using Sensorium.Web.Features.Security;
 
+using Sensorium.Web.Features.Leaderboards;
+
 namespace Sensorium.Web.Features.Submissions;
 
 /// <summary>
@@ -33,8 +35,7 @@ public static class SubmissionsApi
             .WithBodyLimit(context => context.RequestServices.GetRequiredService<SubmissionService>().MaxUploadBytes + MultipartOverhead);
         group.MapGet("/", ListAsync).RequireAuthorization(WorkbenchPolicies.TeamMember);
         group.MapGet("/{id:long}/file", DownloadAsync).RequireAuthorization();
-        app.MapGet("/api/leaderboards/{track}/{tier}", LeaderboardAsync).AllowAnonymous().WithTags("Leaderboards");
-        app.MapHub<Leaderboards.LeaderboardHub>(Leaderboards.LeaderboardHub.Path);
+        app.MapLeaderboardsApi();
         return app;
     }
 
@@ -86,7 +87,7 @@ public static class SubmissionsApi
 
             var submit = new SubmitRequest(user.GetRequiredTeamId(), user.GetUserId(), user.IsInRole(WorkbenchClaims.AdminRole), Tracks.FromSlug(track!) ?? track!, tier!, stagedName);
             var result = bytes is null
-                ? SubmissionService.OverLimit(submit.FileName, service.MaxUploadBytes)
+                ? SubmissionStaging.OverLimit(submit.FileName, service.MaxUploadBytes)
                 : await service.SubmitStagedAsync(submit, staged, cancel);
             return ToResult(result);
         }
@@ -122,21 +123,14 @@ public static class SubmissionsApi
         _ => Problem(result.Message ?? "Refused."),
     };
 
-    static async Task<Ok<SubmissionResponse[]>> ListAsync(ClaimsPrincipal user, SubmissionService service) =>
+    static async Task<Ok<SubmissionResponse[]>> ListAsync(ClaimsPrincipal user, SubmissionVisibility service) =>
         TypedResults.Ok((await service.ListForTeamAsync(user.GetRequiredTeamId(), user.IsInRole(WorkbenchClaims.AdminRole))).ToArray());
 
-    static async Task<Results<PhysicalFileHttpResult, NotFound>> DownloadAsync(long id, ClaimsPrincipal user, SubmissionService service)
+    static async Task<Results<PhysicalFileHttpResult, NotFound>> DownloadAsync(long id, ClaimsPrincipal user, SubmissionVisibility service)
     {
         var s = await service.GetForDownloadAsync(id, user.GetTeamId(), user.IsInRole(WorkbenchClaims.AdminRole));
         if (s is null) return TypedResults.NotFound();
         return TypedResults.PhysicalFile(s.FilePath, "text/csv", Data.Submissions.SubmissionTiers.FileName(s.Tier));
-    }
-
-    static async Task<Results<Ok<Leaderboard>, NotFound>> LeaderboardAsync(string track, string tier, ClaimsPrincipal user, SubmissionService service)
-    {
-        var t = Tracks.FromSlug(track);
-        if (t is null || !Tracks.IsTier(tier)) return TypedResults.NotFound();
-        return TypedResults.Ok(await service.LeaderboardAsync(t, tier, user.IsInRole(WorkbenchClaims.AdminRole)));
     }
 
     static ProblemHttpResult Problem(string message, int status = 400) => TypedResults.Problem(message, statusCode: status);

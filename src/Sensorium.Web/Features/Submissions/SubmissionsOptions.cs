@@ -24,13 +24,6 @@ public sealed class SubmissionsOptions
     /// </summary>
     public string? TruthPath { get; set; }
 
-    /// <summary>
-    /// How to run the CLI that makes a run's submission files, e.g. <c>/srv/sensorium/sensorium.dll</c> (run with
-    /// <c>dotnet</c>) or an executable. Default: the built CLI found next to the app or in the repository; when none
-    /// is found the files are made in-process.
-    /// </summary>
-    public string? CliPath { get; set; }
-
     /// <summary>Requests per minute one client may make to <c>POST /api/submissions</c> (ASP.NET's rate limiter).</summary>
     public int ApiUploadsPerMinute { get; set; } = 10;
 }

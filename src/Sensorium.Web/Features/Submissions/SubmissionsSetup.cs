@@ -23,8 +23,14 @@ public static class SubmissionsSetup
         services.AddSingleton<SubmissionStore>();
         services.AddSingleton<GroundTruthSource>();
         services.AddSingleton<SubmissionNotifications>();
+        services.AddSingleton<SubmissionAdmission>();
+        services.AddSingleton<SubmissionStaging>();
+        services.AddSingleton<SubmissionScoring>();
+        services.AddSingleton<SubmissionVisibility>();
         services.AddSingleton<SubmissionService>();
+        services.AddSingleton<Leaderboards.LeaderboardService>();
         services.AddSingleton<RunSubmissionMaker>();
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<CliLauncher>(services);
         services.AddSignalR();
 
         // Per team (or per address for unauthenticated callers), a fixed window of uploads per minute.

@@ -10,8 +10,8 @@ namespace Sensorium.Web.Features.Training;
 public interface ITrainingClient
 {
     Task RunStatusChanged(RunStatusChanged message);
-    Task BatchProgress(BatchProgress message);
-    Task EpochCompleted(EpochCompleted message);
+    Task BatchProgress(RunBatchProgress message);
+    Task EpochCompleted(RunEpochCompleted message);
     Task TrainingIncident(TrainingIncident message);
 }
 

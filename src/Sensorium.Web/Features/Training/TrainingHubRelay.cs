@@ -26,8 +26,8 @@ public sealed class TrainingHubRelay(TrainingNotifications notifications, IHubCo
         return trainingEvent switch
         {
             RunStatusChanged e => hub.Clients.Groups(TrainingHub.RunGroup(e.RunId), TrainingHub.TeamGroup(e.TeamId)).RunStatusChanged(e),
-            BatchProgress e => run.BatchProgress(e),
-            EpochCompleted e => run.EpochCompleted(e),
+            RunBatchProgress e => run.BatchProgress(e),
+            RunEpochCompleted e => run.EpochCompleted(e),
             TrainingIncident e => run.TrainingIncident(e),
             _ => Task.CompletedTask,
         };

@@ -15,7 +15,7 @@ public sealed record EpochPoint(
         e.PerMouseCorrelationJson is null ? new Dictionary<string, double>() : JsonSerializer.Deserialize<Dictionary<string, double>>(e.PerMouseCorrelationJson, Scheduling.RunProgressRecorder.NonFiniteJson)!,
         e.LearningRate, e.EpochSeconds, e.TrainLossPerTrial);
 
-    public static EpochPoint From(EpochCompleted e) =>
+    public static EpochPoint From(RunEpochCompleted e) =>
         new(e.Epoch, e.TrainLoss, e.ValidationCorrelation, e.PerMouseCorrelation, e.LearningRate, e.EpochSeconds, e.TrainLossPerTrial ?? double.NaN);
 }
 
@@ -57,7 +57,7 @@ public sealed class RunHistory
     /// <summary>The mice of the per-mouse correlations, in ordinal order of data key.</summary>
     public IReadOnlyList<string> Mice => epochs.Values.SelectMany(e => e.PerMouse.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
 
-    public void Add(BatchProgress progress)
+    public void Add(RunBatchProgress progress)
     {
         batchesPerEpoch[progress.Epoch] = Math.Max(progress.BatchesPerEpoch, batchesPerEpoch.GetValueOrDefault(progress.Epoch));
         if (batches.Count > 0 && (batches[^1].Epoch, batches[^1].Batch).CompareTo((progress.Epoch, progress.Batch)) >= 0)
@@ -73,7 +73,7 @@ public sealed class RunHistory
         }
     }
 
-    public void Add(EpochCompleted completed) => epochs[completed.Epoch] = EpochPoint.From(completed);
+    public void Add(RunEpochCompleted completed) => epochs[completed.Epoch] = EpochPoint.From(completed);
 
     public void Add(TrainingIncident incident) => incidents.Add(new RunIncident
     {

@@ -6,12 +6,13 @@ namespace Sensorium.Web.Features.Runs.Scheduling;
 
 /// <summary>
 /// Starts queued runs when device slots are free: asks <see cref="FairScheduler"/> which, moves each to running and
-/// hands it to the <see cref="IRunLauncher"/>. Wakes on <see cref="QueueSignal"/> and polls as a safety net.
+/// hands it to the <see cref="IRunLauncher"/>. Other work that takes a slot (<see cref="ISlotJobs"/>: in-silico jobs)
+/// is planned with the runs and started by its owner. Wakes on <see cref="QueueSignal"/> and polls as a safety net.
 /// Does nothing while the launcher is not available.
 /// </summary>
 public sealed class RunDispatcher(
     RunStore runs, TeamServiceHistory history, RunLifecycle lifecycle, IRunLauncher launcher, QueueSignal signal,
-    IOptions<WorkbenchOptions> options, TimeProvider time, ILogger<RunDispatcher> logger) : BackgroundService
+    IOptions<WorkbenchOptions> options, TimeProvider time, ILogger<RunDispatcher> logger, IEnumerable<ISlotJobs> jobs) : BackgroundService
 {
     /// <summary>One pass at a time: the plan and the moves to running must not interleave with another pass.</summary>
     readonly SemaphoreSlim pass = new(1, 1);
@@ -48,6 +49,19 @@ public sealed class RunDispatcher(
         }
     }
 
+    /// <summary>The run's GPU memory estimated from its spec (0 when the spec does not parse: it is then refused elsewhere).</summary>
+    static long EstimateMiB(ActiveRun run)
+    {
+        try
+        {
+            return Sensorium.Training.Gpus.GpuMemoryEstimate.MiB(Sensorium.Training.RunSpec.FromJson(run.SpecJson));
+        }
+        catch (Sensorium.Data.DataFormatException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>One scheduling pass. Returns the runs whose workers were launched.</summary>
     public async Task<IReadOnlyList<Run>> DispatchAsync(CancellationToken cancellationToken)
     {
@@ -65,17 +79,49 @@ public sealed class RunDispatcher(
     async Task<IReadOnlyList<Run>> DispatchOnceAsync(CancellationToken cancellationToken)
     {
         var active = await runs.ListActiveAsync();
-        var plan = FairScheduler.Plan(
-            options.Value.Devices.Select(d => new DeviceSlots(d.Name, d.Slots)).ToList(),
-            active.Where(r => r.Status == RunStatus.Queued)
-                .Select(r => new QueuedRun(r.Id, r.TeamId, r.CreatedAt, r.RequestedDevice, r.Priority)).ToList(),
-            active.Where(r => r.Status == RunStatus.Running)
-                .Select(r => new RunningRun(r.Id, r.TeamId, r.Device ?? "")).ToList(),
-            await history.LastStartPerTeamAsync(), time.GetUtcNow());
+        var devices = options.Value.Devices.Select(d => new DeviceSlots(d.Name, d.Slots, d.MemoryMiB)).ToList();
+        var queued = active.Where(r => r.Status == RunStatus.Queued)
+            .Select(r => new QueuedRun(r.Id, r.TeamId, r.CreatedAt, r.RequestedDevice, r.Priority, EstimateMiB(r))).ToList();
+        foreach (var (runId, reason) in FairScheduler.TooLarge(devices, queued))
+        {
+            try
+            {
+                await lifecycle.TransitionAsync(runId, RunStatus.Cancelled, error: "Cancelled by the scheduler. " + reason);
+                logger.LogWarning("Run {RunId} cannot start: {Reason}", runId, reason);
+            }
+            catch (InvalidRunTransitionException) { } // cancelled since we read the queue
+            queued.RemoveAll(q => q.Id == runId);
+        }
+        var running = active.Where(r => r.Status == RunStatus.Running)
+            .Select(r => new RunningRun(r.Id, r.TeamId, r.Device ?? "", EstimateMiB(r))).ToList();
+        var lastStart = new Dictionary<long, DateTimeOffset>(await history.LastStartPerTeamAsync());
+        var slotJobs = jobs.SingleOrDefault(); // at most one source of jobs: their ids are its own
+        if (slotJobs is not null)
+        {
+            var (jobsQueued, jobsRunning) = await slotJobs.ActiveAsync();
+            queued.AddRange(jobsQueued);
+            running.AddRange(jobsRunning);
+            foreach (var (team, at) in await slotJobs.LastStartPerTeamAsync())
+                if (!lastStart.TryGetValue(team, out var other) || at > other) lastStart[team] = at;
+        }
+        var plan = FairScheduler.Plan(devices, queued, running, lastStart, time.GetUtcNow());
 
         var launched = new List<Run>();
         foreach (var start in plan)
         {
+            if (start.Kind == SlotWork.InSilicoJob)
+            {
+                try
+                {
+                    await slotJobs!.StartAsync(start.RunId, start.Device, cancellationToken);
+                    logger.LogInformation("In-silico job {JobId} started on {Device}.", start.RunId, start.Device);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogError(e, "In-silico job {JobId} could not start; it stays queued.", start.RunId);
+                }
+                continue;
+            }
             Run run;
             try
             {

@@ -5,22 +5,11 @@ using Sensorium.Web.Features.Training;
 
 namespace Sensorium.Web.Features.Runs.Scheduling;
 
-/// <summary>What the worker reports at the end of an epoch.</summary>
-/// <param name="PerMouseCorrelation">Validation correlation per data key, e.g. "26872-17-20".</param>
-/// <param name="Progress">Fraction of the whole training done, 0..1.</param>
-/// <param name="EtaSeconds">The worker's upper bound on the time left, when it gives one.</param>
-public sealed record EpochReport(
-    int Epoch, double TrainLoss, double? ValidationCorrelation, IReadOnlyDictionary<string, double> PerMouseCorrelation,
-    double LearningRate, double EpochSeconds, double Progress, double? EtaSeconds = null)
-{
-    /// <summary>The epoch's mean loss per trial, when the worker reports it.</summary>
-    public double? TrainLossPerTrial { get; init; }
-}
-
 /// <summary>
 /// Where a launcher puts what its worker reports: stores it and publishes the live events. Batch losses are buffered
-/// and written about once a second; <see cref="BatchProgress"/> reaches subscribers at most every
+/// and written about once a second; <see cref="RunBatchProgress"/> reaches subscribers at most every
 /// <see cref="PublishInterval"/> per run (and always for an epoch's last batch), so browsers are not flooded.
+/// It takes the worker's own events (<see cref="Sensorium.Contracts.TrainingEvent"/>) with the run's progress.
 /// </summary>
 public sealed class RunProgressRecorder(
     RunStore runs, RunMetricStore metrics, RunLifecycle lifecycle, TrainingNotifications notifications, TimeProvider time)
@@ -30,6 +19,14 @@ public sealed class RunProgressRecorder(
 
     readonly ConcurrentDictionary<long, RunState> states = new();
 
+    /// <summary>
+    /// A worker's optimizer step. The worker counts the batches done (from 1); the store and the curves place a step
+    /// at its position in the epoch (from 0: the last is batchesPerEpoch − 1), so batch b is stored as b − 1.
+    /// </summary>
+    public Task BatchAsync(long runId, BatchProgress batch, double progress) =>
+        BatchAsync(runId, batch.Epoch, batch.Batch - 1, batch.BatchesPerEpoch, batch.Loss, progress, batch.LossPerTrial);
+
+    /// <summary>A step at <paramref name="batch"/> (from 0) of <paramref name="epoch"/> (from 1).</summary>
     /// <param name="lossPerTrial">The batch objective ÷ (trials × loss scale), when the worker reports it.</param>
     public async Task BatchAsync(long runId, int epoch, int batch, int batchesPerEpoch, double loss, double progress, double? lossPerTrial = null)
     {
@@ -56,32 +53,41 @@ public sealed class RunProgressRecorder(
             await runs.SetProgressAsync(runId, progress);
         }
         if (publish)
-            await notifications.PublishAsync(new BatchProgress(runId, state.TeamId, epoch, batch, batchesPerEpoch, loss, progress) { LossPerTrial = lossPerTrial });
+            await notifications.PublishAsync(new RunBatchProgress(runId, state.TeamId, epoch, batch, batchesPerEpoch, loss, progress) { LossPerTrial = lossPerTrial });
     }
 
-    public async Task EpochAsync(long runId, EpochReport report)
+    /// <summary>
+    /// A worker's validated epoch; <paramref name="progress"/> is the fraction of the whole training done (0..1). The
+    /// run's score is the epoch's objective (mean single-trial validation correlation); its ETA is published when the
+    /// worker gave one (finite, not negative).
+    /// </summary>
+    public async Task EpochAsync(long runId, EpochCompleted epoch, double progress)
     {
         var state = await StateAsync(runId);
         await FlushAsync(runId, state);
         await metrics.AddEpochAsync(new RunEpoch
         {
-            RunId = runId, Epoch = report.Epoch, TrainLoss = report.TrainLoss, TrainLossPerTrial = report.TrainLossPerTrial ?? double.NaN,
-            ValidationCorrelation = report.ValidationCorrelation,
-            PerMouseCorrelationJson = JsonSerializer.Serialize(report.PerMouseCorrelation, NonFiniteJson),
-            LearningRate = report.LearningRate, EpochSeconds = report.EpochSeconds,
+            RunId = runId, Epoch = epoch.Epoch, TrainLoss = epoch.TrainLoss, TrainLossPerTrial = epoch.TrainLossPerTrial ?? double.NaN,
+            ValidationCorrelation = epoch.Objective,
+            PerMouseCorrelationJson = JsonSerializer.Serialize(epoch.Validation, NonFiniteJson),
+            LearningRate = epoch.LearningRate, EpochSeconds = epoch.EpochSeconds,
         });
         double? best;
         lock (state)
         {
-            if (report.ValidationCorrelation is { } score && double.IsFinite(score) && (state.BestScore is null || score > state.BestScore))
-                state.BestScore = score;
+            if (double.IsFinite(epoch.Objective) && (state.BestScore is null || epoch.Objective > state.BestScore))
+                state.BestScore = epoch.Objective;
             best = state.BestScore;
         }
-        await runs.SetProgressAsync(runId, report.Progress, best);
-        await notifications.PublishAsync(new EpochCompleted(
-            runId, state.TeamId, report.Epoch, report.TrainLoss, report.ValidationCorrelation, report.PerMouseCorrelation,
-            report.LearningRate, report.EpochSeconds, best, report.EtaSeconds) { TrainLossPerTrial = report.TrainLossPerTrial });
+        await runs.SetProgressAsync(runId, progress, best);
+        await notifications.PublishAsync(new RunEpochCompleted(
+            runId, state.TeamId, epoch.Epoch, epoch.TrainLoss, epoch.Objective, epoch.Validation,
+            epoch.LearningRate, epoch.EpochSeconds, best, double.IsFinite(epoch.EtaSeconds) && epoch.EtaSeconds >= 0 ? epoch.EtaSeconds : null)
+            { TrainLossPerTrial = epoch.TrainLossPerTrial });
     }
+
+    /// <summary>The worker's training-health guard met non-finite numbers: stored as a marker of the run and published live.</summary>
+    public Task IncidentAsync(long runId, Diverged d) => IncidentAsync(runId, d.Epoch, d.Batch, d.What, d.Recovered, d.LearningRate);
 
     /// <summary>The training-health guard met non-finite numbers: stored as a marker of the run and published live.</summary>
     public async Task IncidentAsync(long runId, int epoch, int? batch, string what, bool recovered, double? learningRate)

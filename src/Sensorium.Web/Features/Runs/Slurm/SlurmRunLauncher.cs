@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Sensorium.Storage.Datasets;
 using Sensorium.Storage.Runs;
@@ -28,20 +27,18 @@ namespace Sensorium.Web.Features.Runs.Slurm;
 /// </summary>
 public sealed class SlurmRunLauncher(
     SlurmClient slurm, IOptions<SlurmOptions> slurmOptions, IOptions<WorkerOptions> workerOptions,
-    IOptions<WorkbenchOptions> workbenchOptions, DatasetStore datasets, RunStore runs, RunMetricStore metrics,
+    CliLauncher cli, DatasetStore datasets, RunStore runs, RunMetricStore metrics,
     RunProgressRecorder recorder, ILogger<SlurmRunLauncher> logger) : IRunLauncher, IHostedService
 {
     /// <summary>Every job this server submits is named so; re-attaching lists jobs by it.</summary>
     public const string JobNamePrefix = "sensorium-run-";
-
-    static readonly JsonSerializerOptions Json = new(RunSpec.Json) { WriteIndented = false, AllowOutOfOrderMetadataProperties = true };
 
     readonly ConcurrentDictionary<long, SlurmWorker> jobs = new();
     readonly CancellationTokenSource stopping = new();
 
     public bool IsAvailable => workerOptions.Value.Enabled;
 
-    public string RunDirectory(long runId) => Path.Combine(workbenchOptions.Value.ArtifactsDirectory, runId.ToString());
+    public string RunDirectory(long runId) => cli.RunDirectory(runId);
 
     public bool HasCheckpoint(long runId) => Checkpoint.CanResume(RunDirectory(runId));
 
@@ -49,7 +46,7 @@ public sealed class SlurmRunLauncher(
     {
         var runDir = RunDirectory(run.Id);
         Directory.CreateDirectory(runDir);
-        var eventsLog = Path.Combine(runDir, ProcessRunLauncher.EventsLogFile);
+        var eventsLog = Path.Combine(runDir, WorkerProtocol.EventsLogFile);
         RunSpec spec;
         List<string> arguments;
         if (Checkpoint.CanResume(runDir))
@@ -65,7 +62,7 @@ public sealed class SlurmRunLauncher(
             arguments = ["train", "--spec", specPath, "--out", runDir, "--events-log", eventsLog];
         }
         var offset = File.Exists(eventsLog) ? new FileInfo(eventsLog).Length : 0; // a resumed run appends
-        var (command, commandArguments) = WorkerCommand(arguments);
+        var (command, commandArguments) = cli.CommandLine(arguments);
         var environment = new Dictionary<string, string> { ["OMP_WAIT_POLICY"] = "PASSIVE" };
         if (workerOptions.Value.ThreadsPerSlot > 0)
             environment["OMP_NUM_THREADS"] = environment["MKL_NUM_THREADS"] = workerOptions.Value.ThreadsPerSlot.ToString();
@@ -123,7 +120,7 @@ public sealed class SlurmRunLauncher(
             var stored = await metrics.ListEpochsAsync(run.Id);
             var spec = RunSpec.FromJson(run.SpecJson, $"run {run.Id}");
             var runDir = RunDirectory(run.Id);
-            Supervise(new SlurmWorker(run.Id, jobId, runDir, new EventFileTailer(Path.Combine(runDir, ProcessRunLauncher.EventsLogFile)),
+            Supervise(new SlurmWorker(run.Id, jobId, runDir, new EventFileTailer(Path.Combine(runDir, WorkerProtocol.EventsLogFile)),
                 new WorkerEventReader(run.Id, spec.Trainer.MaxEpochs, recorder, logger), SkipThroughEpoch: stored.Count == 0 ? 0 : stored.Max(e => e.Epoch)));
             logger.LogInformation("Run {RunId}: re-attached to Slurm job {JobId} ({State}).", run.Id, jobId, job.State);
             reattached.Add(run.Id);
@@ -224,8 +221,8 @@ public sealed class SlurmRunLauncher(
             : job.ExitCode switch
             {
                 0 when job.State == "COMPLETED" => (RunStatus.Succeeded, (string?)null),
-                ProcessRunLauncher.CancelledExitCode => (RunStatus.Cancelled, "The worker was stopped; its last checkpoint is kept."),
-                ProcessRunLauncher.DivergedExitCode => (RunStatus.Failed, ProcessRunLauncher.DivergedMessage(worker.Events.Finished)),
+                WorkerProtocol.CancelledExitCode => (RunStatus.Cancelled, "The worker was stopped; its last checkpoint is kept."),
+                WorkerProtocol.DivergedExitCode => (RunStatus.Failed, ProcessRunLauncher.DivergedMessage(worker.Events.Finished)),
                 var code => (RunStatus.Failed, $"Slurm job {job.Id} ended {job.State}. " + ProcessRunLauncher.FailureMessage(code == 0 && job.Signal > 0 ? 128 + job.Signal : code, OutputTail(worker))),
             };
         logger.Log(status == RunStatus.Succeeded ? LogLevel.Information : LogLevel.Warning,
@@ -253,30 +250,13 @@ public sealed class SlurmRunLauncher(
         return spec with { Dataset = spec.Dataset with { Path = dataset.Path }, Trainer = spec.Trainer with { Device = device, Threads = threads } };
     }
 
-    /// <summary>The worker command as the process launcher runs it: a <c>.dll</c> through the dotnet host, else the executable.</summary>
-    (string Command, IReadOnlyList<string> Arguments) WorkerCommand(IReadOnlyList<string> arguments)
+    /// <summary>The epoch of a line's event, its incidents included (they were recorded with their epoch before a restart).</summary>
+    static int? EpochOf(string line) => WorkerProtocol.Parse(line) switch
     {
-        var command = workerOptions.Value.Command ?? Path.Combine(AppContext.BaseDirectory, "sensorium.dll");
-        if (!command.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)) return (command, arguments);
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h
-            : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-        return (host, [command, .. arguments]);
-    }
-
-    static int? EpochOf(string line)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<TrainingEvent>(line, Json) switch
-            {
-                Sensorium.Training.BatchProgress b => b.Epoch,
-                Sensorium.Training.EpochCompleted c => c.Epoch,
-                Diverged d => d.Epoch,
-                _ => null,
-            };
-        }
-        catch (JsonException) { return null; }
-    }
+        Diverged d => d.Epoch,
+        { } e => WorkerProtocol.EpochOf(e),
+        null => null,
+    };
 
     /// <summary>Says at start whether Slurm answers (a run launched while it does not fails with sbatch's message).</summary>
     async Task IHostedService.StartAsync(CancellationToken cancellationToken)

@@ -21,23 +21,15 @@ namespace Sensorium.Web.Features.Runs.Worker;
 /// </para>
 /// </summary>
 public sealed class ProcessRunLauncher(
-    IOptions<WorkerOptions> workerOptions, IOptions<WorkbenchOptions> workbenchOptions, DatasetStore datasets,
+    IOptions<WorkerOptions> workerOptions, IOptions<WorkbenchOptions> workbenchOptions, CliLauncher cli, DatasetStore datasets,
     RunProgressRecorder recorder, ILogger<ProcessRunLauncher> logger) : IRunLauncher, IHostedService
 {
-    public const int CancelledExitCode = 130;
-
-    /// <summary>The worker's exit code for a training that stopped on non-finite numbers (`sensorium train` exit 4).</summary>
-    public const int DivergedExitCode = 4;
-
     /// <summary>"Diverged at epoch 3, batch 4 (loss NaN). The model kept is the best before it: epoch 2, validation 0.1835."</summary>
     public static bool IsDivergedMessage(string? error) => error?.StartsWith("Training diverged", StringComparison.Ordinal) == true;
 
     public static string DivergedMessage(TrainingFinished? finished) => finished is null
         ? "Training diverged (non-finite numbers); the worker's report of it was not received."
         : $"Training {finished.Reason}. The model kept is the best before it: epoch {finished.BestEpoch}, validation {finished.BestObjective:F4}.";
-
-    /// <summary>The worker appends every event here too (<c>--events-log</c>), so a server that died can read back what it missed.</summary>
-    public const string EventsLogFile = "events.jsonl";
 
     readonly ConcurrentDictionary<long, WorkerProcess> workers = new();
     volatile bool serverStopping;
@@ -49,7 +41,7 @@ public sealed class ProcessRunLauncher(
     /// <summary>Run ids whose worker is alive right now.</summary>
     public IReadOnlyCollection<long> RunningWorkers => workers.Keys.ToList();
 
-    public string RunDirectory(long runId) => Path.Combine(workbenchOptions.Value.ArtifactsDirectory, runId.ToString());
+    public string RunDirectory(long runId) => cli.RunDirectory(runId);
 
     public bool HasCheckpoint(long runId) => Checkpoint.CanResume(RunDirectory(runId));
 
@@ -63,18 +55,17 @@ public sealed class ProcessRunLauncher(
         if (Checkpoint.CanResume(runDir))
         {
             spec = RunSpec.FromJson(run.SpecJson, $"run {run.Id}"); // the worker reads its own copy from the run directory
-            arguments = ["train", "--resume", "--out", runDir, "--events", "-", "--events-log", Path.Combine(runDir, EventsLogFile)];
+            arguments = ["train", "--resume", "--out", runDir, "--events", "-", "--events-log", Path.Combine(runDir, WorkerProtocol.EventsLogFile)];
         }
         else
         {
             spec = await WorkerSpecAsync(run);
             var specPath = Path.Combine(runDir, Checkpoint.SpecFile);
             await File.WriteAllTextAsync(specPath, spec.ToJson(), cancellationToken);
-            arguments = ["train", "--spec", specPath, "--out", runDir, "--events", "-", "--events-log", Path.Combine(runDir, EventsLogFile)];
+            arguments = ["train", "--spec", specPath, "--out", runDir, "--events", "-", "--events-log", Path.Combine(runDir, WorkerProtocol.EventsLogFile)];
         }
 
-        var process = new Process { StartInfo = StartInfo(arguments, run.Device), EnableRaisingEvents = true };
-        if (!process.Start()) throw new InvalidOperationException($"{process.StartInfo.FileName} did not start.");
+        var process = cli.Start(arguments, cli.ThreadsPerRun(), run.Device);
         var worker = new WorkerProcess(run.Id, process, runDir, new WorkerEventReader(run.Id, spec.Trainer.MaxEpochs, recorder, logger));
         workers[run.Id] = worker;
         worker.Supervision = Task.Run(() => SuperviseAsync(worker), CancellationToken.None);
@@ -99,41 +90,8 @@ public sealed class ProcessRunLauncher(
         return spec with
         {
             Dataset = spec.Dataset with { Path = dataset.Path },
-            Trainer = spec.Trainer with { Device = TorchDevice(run.Device), Threads = ThreadsPerRun() },
+            Trainer = spec.Trainer with { Device = TorchDevice(run.Device), Threads = cli.ThreadsPerRun() },
         };
-    }
-
-    ProcessStartInfo StartInfo(IEnumerable<string> arguments, string? device)
-    {
-        var command = Options.Command ?? Path.Combine(AppContext.BaseDirectory, "sensorium.dll");
-        var start = new ProcessStartInfo
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
-            UseShellExecute = false, WorkingDirectory = workbenchOptions.Value.DataDirectory,
-        };
-        if (command.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
-        {
-            start.FileName = DotnetHost();
-            start.ArgumentList.Add(command);
-        }
-        else start.FileName = command;
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-
-        var threads = ThreadsPerRun().ToString();
-        start.Environment["OMP_WAIT_POLICY"] = "PASSIVE"; // busy-waiting OpenMP threads starve the other slots
-        start.Environment["OMP_NUM_THREADS"] = threads;
-        start.Environment["MKL_NUM_THREADS"] = threads;
-        if (device is not null && device.StartsWith("cuda:", StringComparison.OrdinalIgnoreCase))
-            start.Environment["CUDA_VISIBLE_DEVICES"] = device["cuda:".Length..];
-        return start;
-    }
-
-    /// <summary>The dotnet host running this app (<c>DOTNET_HOST_PATH</c>, or this process if it is dotnet), else dotnet on PATH.</summary>
-    static string DotnetHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) return host;
-        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-        return "dotnet";
     }
 
     static string TorchDevice(string? device) => device?.ToLowerInvariant() switch
@@ -142,13 +100,6 @@ public sealed class ProcessRunLauncher(
         { } d when d == "cuda" || d.StartsWith("cuda:") => "cuda",
         _ => "auto",
     };
-
-    int ThreadsPerRun()
-    {
-        if (Options.ThreadsPerSlot > 0) return Options.ThreadsPerSlot;
-        var slots = Math.Max(1, workbenchOptions.Value.Devices.Sum(d => d.Slots));
-        return Math.Max(1, Environment.ProcessorCount / slots);
-    }
 
     async Task SuperviseAsync(WorkerProcess worker)
     {
@@ -211,8 +162,8 @@ public sealed class ProcessRunLauncher(
         var (status, error) = code switch
         {
             0 => (RunStatus.Succeeded, (string?)null),
-            CancelledExitCode => (RunStatus.Cancelled, "The worker was stopped; its last checkpoint is kept."),
-            DivergedExitCode => (RunStatus.Failed, DivergedMessage(worker.Events.Finished)),
+            WorkerProtocol.CancelledExitCode => (RunStatus.Cancelled, "The worker was stopped; its last checkpoint is kept."),
+            WorkerProtocol.DivergedExitCode => (RunStatus.Failed, DivergedMessage(worker.Events.Finished)),
             _ => (RunStatus.Failed, HideServerPaths(FailureMessage(code, worker.ErrorTail()), worker.RunDirectory)),
         };
         logger.Log(status == RunStatus.Failed ? LogLevel.Warning : LogLevel.Information,

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Sensorium.Storage.Runs;
 using Sensorium.Training;
@@ -10,7 +9,7 @@ namespace Sensorium.Web.Features.Runs.Worker;
 /// <summary>
 /// At start-up, for the runs a previous server left running. First (<see cref="IngestOrphansAsync"/>, while they are
 /// still marked running): makes sure their old worker is gone and reads back what it wrote to its events log
-/// (<see cref="ProcessRunLauncher.EventsLogFile"/>) after the server stopped hearing it (the server was killed, its
+/// (<see cref="WorkerProtocol.EventsLogFile"/>; one written by any earlier version of the worker reads the same) after the server stopped hearing it (the server was killed, its
 /// worker went on): epochs, best score, checkpoint; a worker that finished meanwhile makes its run succeeded. Then,
 /// once the others are interrupted (<see cref="RecoverAsync"/>), requeues those whose run directory holds a
 /// checkpoint; the launcher resumes them from it. The others stay interrupted with the resume action.
@@ -19,8 +18,6 @@ public sealed class RunRecovery(
     ProcessRunLauncher launcher, RunLifecycle lifecycle, RunStore runs, RunMetricStore metrics, RunProgressRecorder recorder,
     IOptions<WorkerOptions> options, ILogger<RunRecovery> logger)
 {
-    static readonly JsonSerializerOptions Json = new(RunSpec.Json) { WriteIndented = false, AllowOutOfOrderMetadataProperties = true };
-
     /// <summary>For every run still marked running: stops its old worker and records the events the server missed.</summary>
     public async Task IngestOrphansAsync()
     {
@@ -43,7 +40,7 @@ public sealed class RunRecovery(
     /// <summary>Replays the log's events after the last epoch stored. Returns how many lines were replayed.</summary>
     public async Task<int> IngestEventsLogAsync(Run run, string runDir)
     {
-        var log = Path.Combine(runDir, ProcessRunLauncher.EventsLogFile);
+        var log = Path.Combine(runDir, WorkerProtocol.EventsLogFile);
         if (!File.Exists(log)) return 0;
         var stored = await metrics.ListEpochsAsync(run.Id);
         var lastStored = stored.Count == 0 ? 0 : stored.Max(e => e.Epoch);
@@ -52,10 +49,11 @@ public sealed class RunRecovery(
         int replayed = 0, epochs = 0;
         foreach (var line in await File.ReadAllLinesAsync(log))
         {
-            if (EpochOf(line) is { } epoch && epoch <= lastStored) continue;
-            if (!await reader.HandleAsync(line)) continue; // a torn last line of a killed worker
+            if (WorkerProtocol.Parse(line) is not { } e) continue; // a torn last line of a killed worker
+            if (WorkerProtocol.EpochOf(e) is { } epoch && epoch <= lastStored) continue;
+            await reader.HandleAsync(e);
             replayed++;
-            if (line.Contains("\"type\":\"epoch\"", StringComparison.Ordinal)) epochs++;
+            if (e is EpochCompleted) epochs++;
         }
         if (replayed > 0)
             logger.LogWarning("Run {RunId}: recorded {Epochs} epoch(s) its worker finished while the server was away ({Lines} events).", run.Id, epochs, replayed);
@@ -70,25 +68,6 @@ public sealed class RunRecovery(
             logger.LogWarning("Run {RunId}: its worker finished while the server was away; the run succeeded.", run.Id);
         }
         return replayed;
-    }
-
-    static int? EpochOf(string line)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<TrainingEvent>(line, Json) switch
-            {
-                Sensorium.Training.BatchProgress b => b.Epoch,
-                Sensorium.Training.EpochCompleted c => c.Epoch,
-                CheckpointSaved c => c.Epoch,
-                BestRestored r => r.Epoch,
-                _ => null,
-            };
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 
     /// <summary>Requeues the interrupted runs that have a checkpoint. Returns the runs requeued.</summary>

@@ -23,6 +23,7 @@ public static class WorkerSetup
     public static IServiceCollection AddProcessRunLauncher(this IServiceCollection services)
     {
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section);
+        services.TryAddSingleton<Hosting.CliLauncher>();
         services.AddSingleton<ProcessRunLauncher>();
         services.TryAddSingleton<IRunLauncher>(sp => sp.GetRequiredService<ProcessRunLauncher>());
         services.AddHostedService(sp => sp.GetRequiredService<ProcessRunLauncher>()); // stops workers with the server
@@ -35,6 +36,7 @@ public static class WorkerSetup
     {
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section);
         services.AddOptions<SlurmOptions>().BindConfiguration(SlurmOptions.Section);
+        services.TryAddSingleton<Hosting.CliLauncher>();
         services.AddSingleton<SlurmClient>();
         services.AddSingleton<SlurmRunLauncher>();
         services.TryAddSingleton<IRunLauncher>(sp => sp.GetRequiredService<SlurmRunLauncher>());

@@ -1,4 +1,4 @@
-namespace Sensorium.Training;
+namespace Sensorium.Contracts;
 
 /// <summary>
 /// How a model is trained. Defaults are the Sensorium starter kit's <c>standard_trainer</c> as configured by its
@@ -56,6 +56,13 @@ public sealed record TrainerSpec
 
     public const string Recover = "recover", Stop = "stop";
 
+    /// <summary>"fp32" (default) or "bf16": forward and backward in a bf16 copy of the model, Adam and everything else on
+    /// the fp32 weights (Sensorium.Training's MixedPrecision). Measured no faster on an H200 and worse on small (README).</summary>
+    public string Precision { get; init; } = Fp32;
+
+    /// <summary>The values of <see cref="Precision"/>.</summary>
+    public const string Fp32 = "fp32", Bf16 = "bf16";
+
     /// <summary>Problems with the values, one message per field; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -72,6 +79,7 @@ public sealed record TrainerSpec
         if (Device is not ("auto" or "cpu" or "cuda")) errors.Add($"device must be auto, cpu or cuda (got '{Device}')");
         if (OnDivergence is not (Recover or Stop)) errors.Add($"onDivergence must be recover or stop (got '{OnDivergence}')");
         if (MaxRecoveries < 0 || MaxRecoveries > 100) errors.Add($"maxRecoveries must be in [0, 100] (got {MaxRecoveries})");
+        if (Precision is not (Fp32 or Bf16)) errors.Add($"precision must be fp32 or bf16 (got '{Precision}')");
         if (Threads < 0 || Threads > 256) errors.Add($"threads must be in [0, 256] (got {Threads})");
         return errors;
     }

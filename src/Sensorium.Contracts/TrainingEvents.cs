@@ -1,11 +1,12 @@
 using System.Text.Json.Serialization;
 
-namespace Sensorium.Training;
+namespace Sensorium.Contracts;
 
 /// <summary>
 /// Everything a training reports while it runs (through <see cref="IProgress{T}"/>), in order. Serialised as JSON
-/// lines with a "type" discriminator, this is also the worker protocol: the web app reads these lines from the
-/// `sensorium train --events -` process it launched (a channel that could as well cross a network).
+/// lines with a "type" discriminator (<see cref="WorkerProtocol"/>), this is also the worker protocol: the web app
+/// reads these lines from the `sensorium train --events -` process it launched (a channel that could as well cross a
+/// network), and the same lines from a run's <c>events.jsonl</c> after a crash. Batches and epochs count from 1.
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(TrainingStarted), "started")]
@@ -15,6 +16,7 @@ namespace Sensorium.Training;
 [JsonDerivedType(typeof(CheckpointSaved), "checkpoint")]
 [JsonDerivedType(typeof(Diverged), "diverged")]
 [JsonDerivedType(typeof(TrainingFinished), "finished")]
+[JsonDerivedType(typeof(TrainingSummary), "summary")]
 public abstract record TrainingEvent;
 
 /// <summary>The model, data and device are ready; <paramref name="ValidationBefore"/> is the pre-training objective.</summary>
@@ -63,3 +65,26 @@ public sealed record Diverged(int Epoch, int? Batch, string What, bool Recovered
 public sealed record TrainingFinished(int Epochs, double BestObjective, int BestEpoch,
     IReadOnlyDictionary<string, double> BestValidation, string Reason, double Seconds, bool Diverged = false,
     int Recoveries = 0) : TrainingEvent;
+
+/// <summary>
+/// The last line `sensorium train` prints on stdout: what <see cref="TrainingFinished"/> says, plus where the run and
+/// its model are and the device it ran on. Its keys are snake_case (scripts read them: <c>stopped_by</c>,
+/// <c>best_validation_correlation</c>); a reader that gets only part of them (an older worker) sees defaults.
+/// </summary>
+public sealed record TrainingSummary(
+    [property: JsonPropertyName("run")] string? Run,
+    [property: JsonPropertyName("best_validation_correlation")] IReadOnlyDictionary<string, double>? BestValidationCorrelation,
+    [property: JsonPropertyName("best_objective")] double BestObjective,
+    [property: JsonPropertyName("best_epoch")] int BestEpoch,
+    [property: JsonPropertyName("epochs")] int Epochs,
+    [property: JsonPropertyName("stopped_by")] string? StoppedBy,
+    [property: JsonPropertyName("diverged")] bool Diverged,
+    [property: JsonPropertyName("recoveries")] int Recoveries,
+    [property: JsonPropertyName("seconds")] double Seconds,
+    [property: JsonPropertyName("device")] string? Device,
+    [property: JsonPropertyName("model")] string? Model) : TrainingEvent
+{
+    /// <summary>The summary of a finished training in run directory <paramref name="run"/>.</summary>
+    public static TrainingSummary Of(TrainingFinished f, string run, string device, string model) => new(
+        run, f.BestValidation, f.BestObjective, f.BestEpoch, f.Epochs, f.Reason, f.Diverged, f.Recoveries, f.Seconds, device, model);
+}

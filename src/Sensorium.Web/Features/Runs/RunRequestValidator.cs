@@ -18,7 +18,7 @@ namespace Sensorium.Web.Features.Runs;
 /// dataset's folder in the spec it gives the worker. Users never give file-system paths.
 /// </para>
 /// </summary>
-public sealed class RunSubmissionValidator(IOptions<WorkbenchOptions> options, DatasetStore datasets)
+public sealed class RunRequestValidator(IOptions<WorkbenchOptions> options, DatasetStore datasets)
 {
     public const int MaxNameLength = 100;
 
