@@ -32,7 +32,7 @@ public sealed class InSilicoJobRecoveryTests : IDisposable
         if (worker is not null)
         {
             settings["Worker:Enabled"] = "true";
-            settings["Submissions:CliPath"] = worker;
+            settings["Worker:Command"] = worker;
         }
         var app = new WorkbenchApp(settings: settings, dataDirectory: dataDirectory);
         apps.Add(app);
