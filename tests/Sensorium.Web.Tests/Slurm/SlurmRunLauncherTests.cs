@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Text.Json;
 using Sensorium.Storage.Runs;
 using Sensorium.Training;
@@ -20,6 +21,11 @@ public sealed class SlurmRunLauncherTests : IDisposable
     public void Dispose()
     {
         foreach (var app in Enumerable.Reverse(apps)) app.Dispose();
+        // A failed test may leave its job running (stopping the cluster would not stop it): cancel this class's jobs.
+        var client = new SlurmClient(Options.Create(new SlurmOptions { Environment = { ["SLURM_CONF"] = SlurmCluster.SlurmConf } }),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<SlurmClient>.Instance);
+        foreach (var (id, _, _) in client.ListAsync(SlurmRunLauncher.JobNamePrefix).GetAwaiter().GetResult())
+            client.CancelAsync(id, force: true).GetAwaiter().GetResult();
         try { Directory.Delete(scripts, recursive: true); } catch (IOException) { }
     }
 
@@ -149,7 +155,7 @@ public sealed class SlurmRunLauncherTests : IDisposable
         var worker = Worker($"""
             echo '{Line(new TrainingStarted("cpu", 2, 1000, 2, new Dictionary<string, double> {[Mouse] = 0.01}, 0))}' >> "$LOG"
             echo '{Epoch(1, 0.2)}' >> "$LOG"
-            while [ ! -f '{go}' ]; do sleep 0.2; done
+            for i in $(seq 900); do [ -f '{go}' ] && break; sleep 0.2; done
             echo '{Epoch(2, 0.3)}' >> "$LOG"
             echo '{Line(new TrainingFinished(2, 0.3, 2, new Dictionary<string, double> {[Mouse] = 0.3}, "max epochs", 3))}' >> "$LOG"
             """);
