@@ -1,4 +1,4 @@
-// Kept over Sep and CsvHelper (both served; issue 10): submissions are streamed line by line into one reused buffer with a per-line and per-file byte limit, numbers are parsed from UTF-8 spans exactly as double.Parse, and every problem names file:line; `sensorium bench score` measures validate + score of a full-size file (README, Benchmarks).
+// Kept over Sep and CsvHelper (both served; issue 10): submissions are streamed line by line into one reused buffer with a per-line and per-file byte limit, numbers are parsed from UTF-8 spans exactly as double.Parse, and every problem names file:line; a comparison with them is not measured yet (`sensorium bench score` times ours alone).
 using System.Text;
 
 namespace Sensorium.Data.Submissions;
