@@ -29,7 +29,8 @@ public sealed record TrainingStarted(string Device, int Threads, long Parameters
 /// <param name="LossPerTrial"><see cref="Loss"/> ÷ (the batch's trials × the loss scale): one trial's loss summed over
 /// the neurons, comparable between batch sizes (null from workers before it was reported).</param>
 public sealed record BatchProgress(int Epoch, int Batch, int BatchesPerEpoch, string DataKey, double Loss,
-    double SamplesPerSecond, double EpochEtaSeconds, double? LossPerTrial = null) : TrainingEvent;
+    double SamplesPerSecond, double EpochEtaSeconds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? LossPerTrial = null) : TrainingEvent;
 
 /// <summary>After an epoch and its evaluation on the validation tier.</summary>
 /// <param name="TrainLoss">Mean per-batch objective (scaled Poisson + regularizers) over the epoch.</param>
@@ -39,7 +40,8 @@ public sealed record BatchProgress(int Epoch, int Batch, int BatchesPerEpoch, st
 /// <param name="EtaSeconds">Remaining time if the objective stops improving now: epoch time × the epochs the schedule then still runs (its remaining rounds of patience + 1, capped by max epochs). Each improvement extends it.</param>
 public sealed record EpochCompleted(int Epoch, double TrainLoss, IReadOnlyDictionary<string, double> Validation,
     double Objective, double LearningRate, double EpochSeconds, double SamplesPerSecond, bool Improved,
-    double BestObjective, int BestEpoch, int Round, double EtaSeconds, double? TrainLossPerTrial = null) : TrainingEvent;
+    double BestObjective, int BestEpoch, int Round, double EtaSeconds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? TrainLossPerTrial = null) : TrainingEvent;
 
 /// <summary>A round of early stopping ended: the best weights were restored.</summary>
 public sealed record BestRestored(int Epoch, double BestObjective, int BestEpoch) : TrainingEvent;

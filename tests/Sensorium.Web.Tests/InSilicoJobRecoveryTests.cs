@@ -124,9 +124,10 @@ public sealed class InSilicoJobRecoveryTests : IDisposable
         Assert.Equal((InSilicoJobStatus.Running, "cpu"), (stored.Status, stored.Device));
         Assert.NotNull(stored.Pid);
 
+        var jobStore = first.Get<InSilicoJobStore>(); // taken before the stop: a stopped host may dispose its services
         await first.Get<Microsoft.Extensions.Hosting.IHost>().StopAsync(); // a clean stop: the worker is stopped, the job ends interrupted
         Assert.False(ProcessProbe.Exists(stored.Pid!.Value));
-        var after = (await first.Get<InSilicoJobStore>().GetAsync(stored.Id))!;
+        var after = (await jobStore.GetAsync(stored.Id))!;
         Assert.Equal((InSilicoJobStatus.Interrupted, InSilicoJobs.InterruptedMessage, (int?)null), (after.Status, after.Message, after.Pid));
         Assert.Equal(InSilicoJobState.Interrupted, jobs.Get(run.Id)!.State); // and the pages heard it
     }
