@@ -135,9 +135,17 @@ public sealed class SubmissionFlowTests() : BrowserSession(new Dictionary<string
     {
         if (!page.Url.EndsWith("/submissions")) await page.GotoAsync("/submissions");
         await WorkbenchBrowser.InteractiveAsync(page);
-        await page.Locator("[data-testid=upload-file]").WaitForAsync();
-        await page.SelectOptionAsync("[data-testid=upload-track]", track);
-        await page.SelectOptionAsync("[data-testid=upload-tier]", tier);
-        await page.SetInputFilesAsync("[data-testid=upload-file]", file);
+        await page.Locator("label.upload-choose").WaitForAsync();
+        await ChooseAsync(page, ".upload-track", track);
+        await ChooseAsync(page, ".upload-tier", tier == "test" ? "live test (test)" : "final test (final_test)");
+        await page.SetInputFilesAsync("[data-testid=upload-file]", file); // the hidden input behind the MudBlazor button
+    }
+
+    /// <summary>Picks <paramref name="item"/> in the MudSelect at <paramref name="selector"/>.</summary>
+    static async Task ChooseAsync(IPage page, string selector, string item)
+    {
+        await page.Locator(selector).ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex($"^{Regex.Escape(item)}$") }).ClickAsync();
+        await Assertions.Expect(page.Locator($"{selector} input")).ToHaveValueAsync(item == "live test (test)" ? "test" : item == "final test (final_test)" ? "final_test" : item);
     }
 }
