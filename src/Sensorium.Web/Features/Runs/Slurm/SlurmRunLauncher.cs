@@ -240,14 +240,12 @@ public sealed class SlurmRunLauncher(
     }
 
     /// <summary>The spec the worker gets: the dataset's registered folder and the run's device class.</summary>
-    async Task<RunSpec> WorkerSpecAsync(Run run)
+    Task<RunSpec> WorkerSpecAsync(Run run)
     {
-        var spec = RunSpec.FromJson(run.SpecJson, $"run {run.Id}");
-        var dataset = (await datasets.ListAsync()).FirstOrDefault(d => string.Equals(d.Name, spec.Dataset.Path, StringComparison.OrdinalIgnoreCase))
-            ?? throw new InvalidOperationException($"The dataset '{spec.Dataset.Path}' is not registered.");
         var device = SlurmOptions.ClassOf(run.Device) == "cuda" ? "cuda" : "cpu"; // Slurm sets CUDA_VISIBLE_DEVICES to the GPU it gives
-        var threads = workerOptions.Value.ThreadsPerSlot > 0 ? workerOptions.Value.ThreadsPerSlot : spec.Trainer.Threads;
-        return spec with { Dataset = spec.Dataset with { Path = dataset.Path }, Trainer = spec.Trainer with { Device = device, Threads = threads } };
+        var threads = workerOptions.Value.ThreadsPerSlot > 0 ? workerOptions.Value.ThreadsPerSlot
+            : RunSpec.FromJson(run.SpecJson, $"run {run.Id}").Trainer.Threads;
+        return WorkerSpec.ForRunAsync(run, datasets, device, threads);
     }
 
     /// <summary>The epoch of a line's event, its incidents included (they were recorded with their epoch before a restart).</summary>

@@ -82,17 +82,7 @@ public sealed class ProcessRunLauncher(
     }
 
     /// <summary>The spec the worker gets: the dataset's registered folder, the run's device and thread count.</summary>
-    async Task<RunSpec> WorkerSpecAsync(Run run)
-    {
-        var spec = RunSpec.FromJson(run.SpecJson, $"run {run.Id}");
-        var dataset = (await datasets.ListAsync()).FirstOrDefault(d => string.Equals(d.Name, spec.Dataset.Path, StringComparison.OrdinalIgnoreCase))
-            ?? throw new InvalidOperationException($"The dataset '{spec.Dataset.Path}' is not registered.");
-        return spec with
-        {
-            Dataset = spec.Dataset with { Path = dataset.Path },
-            Trainer = spec.Trainer with { Device = TorchDevice(run.Device), Threads = cli.ThreadsPerRun() },
-        };
-    }
+    Task<RunSpec> WorkerSpecAsync(Run run) => WorkerSpec.ForRunAsync(run, datasets, TorchDevice(run.Device), cli.ThreadsPerRun());
 
     static string TorchDevice(string? device) => device?.ToLowerInvariant() switch
     {
