@@ -53,11 +53,15 @@ public sealed class WorkbenchTourTests() : BrowserSession
         await page.Mouse.UpAsync();
         await page.Locator("figure[data-chart='Training loss'][data-zoomed=true]").WaitForAsync();
         await Assertions.Expect(page.Locator("figure.chart-zoomable[data-zoomed=true]")).ToHaveCountAsync(4);
-        var zoomedMax = double.Parse((await lossChart.GetAttributeAsync("data-x-max"))!, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.True(zoomedMax < before, $"zoomed to {zoomedMax} epochs of {before}");
+        double X(string? value) => double.Parse(value!, System.Globalization.CultureInfo.InvariantCulture);
+        var (zoomedMin, zoomedMax) = (X(await lossChart.GetAttributeAsync("data-x-min")), X(await lossChart.GetAttributeAsync("data-x-max")));
         await ShotAsync(page, "run-zoomed");
         await page.Locator("button.zoom-reset").ClickAsync();
         await page.Locator("figure[data-chart='Training loss'][data-zoomed=false]").WaitForAsync();
+        // The run is live, so the whole range only grows: the zoomed range must be a strict part of it after the reset.
+        var (fullMin, fullMax) = (X(await lossChart.GetAttributeAsync("data-x-min")), X(await lossChart.GetAttributeAsync("data-x-max")));
+        Assert.True(zoomedMax - zoomedMin < fullMax - fullMin && zoomedMin >= fullMin && fullMax >= before,
+            $"zoomed to epochs {zoomedMin}–{zoomedMax} of {fullMin}–{fullMax}");
 
         Step("notes and tags");
         await page.Locator("button.run-notes-edit").ClickAsync();
