@@ -39,7 +39,7 @@ public sealed class MigratorTests
     {
         using var temp = new TempDatabase(DatabaseEngine.Postgres);
         using (var connection = temp.Database.Open()) connection.Execute("""
-            DROP TABLE insilico_jobs, api_tokens, run_incidents, run_batches, run_epochs, submissions, final_reveals, runs, datasets, users, teams, schema_migrations
+            DROP TABLE ensemble_members, ensembles, insilico_jobs, api_tokens, run_incidents, run_batches, run_epochs, submissions, final_reveals, runs, datasets, users, teams, schema_migrations
             """);
         var nodes = Enumerable.Range(0, 2).Select(_ => Task.Run(() => Database.Postgres(temp.Database.ConnectionString).Initialize())).ToArray();
         Task.WaitAll(nodes);

@@ -57,9 +57,10 @@ public sealed class EnsembleStore(Database database, TimeProvider time)
     public async Task<IReadOnlyList<Ensemble>> ListInStatusAsync(params EnsembleStatus[] statuses)
     {
         await using var connection = database.Open();
-        var names = statuses.Select(s => s.ToString().ToLowerInvariant()).ToArray();
+        // The names come from the enum, not from a caller: written into the SQL (one statement for both engines).
+        string names = string.Join(", ", statuses.Select(s => $"'{s.ToString().ToLowerInvariant()}'"));
         var rows = (await connection.QueryAsync<Ensemble>(
-            $"SELECT {Columns} FROM ensembles WHERE status IN @names ORDER BY created_at, id", new { names })).AsList();
+            $"SELECT {Columns} FROM ensembles WHERE status IN ({names}) ORDER BY created_at, id")).AsList();
         return await WithMembersAsync(connection, rows);
     }
 
@@ -120,12 +121,14 @@ public sealed class EnsembleStore(Database database, TimeProvider time)
         return e is null ? null : (await WithMembersAsync(connection, [e]))[0];
     }
 
-    static async Task<IReadOnlyList<Ensemble>> WithMembersAsync(DbConnection connection, List<Ensemble> rows)
+    async Task<IReadOnlyList<Ensemble>> WithMembersAsync(DbConnection connection, List<Ensemble> rows)
     {
         if (rows.Count == 0) return rows;
         var ids = rows.Select(r => r.Id).ToArray();
+        // Dapper expands "IN @ids" for SQLite; Npgsql takes the array as one parameter.
+        string match = database.Engine == DatabaseEngine.Postgres ? "= ANY(@ids)" : "IN @ids";
         var members = (await connection.QueryAsync<Member>(
-            "SELECT ensemble_id, run_id, position FROM ensemble_members WHERE ensemble_id IN @ids ORDER BY ensemble_id, position", new { ids }))
+            $"SELECT ensemble_id, run_id, position FROM ensemble_members WHERE ensemble_id {match} ORDER BY ensemble_id, position", new { ids }))
             .GroupBy(m => m.EnsembleId).ToDictionary(g => g.Key, g => (IReadOnlyList<long>)g.Select(m => m.RunId).ToList());
         return rows.Select(r => r with { MemberRunIds = members.GetValueOrDefault(r.Id, []) }).ToList();
     }
