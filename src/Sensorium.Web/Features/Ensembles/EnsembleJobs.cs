@@ -130,6 +130,20 @@ public sealed class EnsembleJobs(CliLauncher cli, IOptions<WorkerOptions> worker
         return new(ensemble, new Dictionary<string, string[]>());
     }
 
+    /// <summary>
+    /// Makes a succeeded ensemble's live-test and final-test files for a track (<c>sensorium submission make</c> on its
+    /// folder, in a child process) into <c>ENSEMBLE/submissions/&lt;track&gt;-&lt;time&gt;</c>.
+    /// </summary>
+    public async Task<IReadOnlyList<MadeFile>> MakeSubmissionAsync(Ensemble ensemble, string track, CancellationToken cancel = default)
+    {
+        if (ensemble.Status != EnsembleStatus.Succeeded)
+            throw new InvalidOperationException($"ensemble {ensemble.Id} is {ensemble.Status.ToString().ToLowerInvariant()}: files are made once it has been evaluated");
+        string outDir = Path.Combine(Directory(ensemble.Id), "submissions", $"{Sensorium.Data.Track.Named(track).Slug}-{DateTime.UtcNow:yyyyMMddHHmmss}");
+        var report = await runFiles.MakeFromFolderAsync(Directory(ensemble.Id), outDir, track, cancel);
+        logger.LogInformation("Ensemble {EnsembleId}: made {Files} {Track} file(s) in {Folder}", ensemble.Id, report.Files.Count, track, outDir);
+        return RunSubmissionMaker.Files(report);
+    }
+
     static string Show(string mice) => mice.Length == 0 ? "(every mouse of the dataset)" : mice;
 
     /// <summary>Evaluates an ensemble again (after it failed or was interrupted); null when it is not in such a state.</summary>
