@@ -146,10 +146,12 @@ public sealed class EnsembleJobs(CliLauncher cli, IOptions<WorkerOptions> worker
 
     static string Show(string mice) => mice.Length == 0 ? "(every mouse of the dataset)" : mice;
 
-    /// <summary>Evaluates an ensemble again (after it failed or was interrupted); null when it is not in such a state.</summary>
+    /// <summary>Evaluates an ensemble again (after it failed or was interrupted); null when it is not in such a state or a member has not succeeded.</summary>
     public async Task<Ensemble?> RequeueAsync(long teamId, long id)
     {
-        if (await GetAsync(teamId, id) is null) return null;
+        if (await GetAsync(teamId, id) is not { } ensemble) return null;
+        foreach (long member in ensemble.MemberRunIds)
+            if (await runs.GetAsync(member) is not { Status: RunStatus.Succeeded }) return null; // evaluated once every member has finished
         var queued = await store.QueueAsync(id);
         if (queued is not null) { Changed?.Invoke(id); signal.Wake(); }
         return queued;
@@ -162,7 +164,8 @@ public sealed class EnsembleJobs(CliLauncher cli, IOptions<WorkerOptions> worker
         {
             var members = new List<Run>();
             foreach (long id in e.MemberRunIds) if (await runs.GetAsync(id) is { } r) members.Add(r);
-            var ended = members.FirstOrDefault(m => m.Status is RunStatus.Failed or RunStatus.Cancelled or RunStatus.Interrupted);
+            // An interrupted run can be resumed: the ensemble keeps waiting for it.
+            var ended = members.FirstOrDefault(m => m.Status is RunStatus.Failed or RunStatus.Cancelled);
             if (members.Count < e.MemberRunIds.Count || ended is not null)
             {
                 string why = ended is null ? "a member run no longer exists" : $"member run {ended.Id} ({ended.Name}) {ended.Status.ToString().ToLowerInvariant()}";

@@ -77,7 +77,7 @@ public static class EnsemblesApi
             if (await jobs.GetAsync(user.GetRequiredTeamId(), id) is not { } e) return TypedResults.NotFound();
             return await jobs.RequeueAsync(user.GetRequiredTeamId(), id) is { } queued
                 ? TypedResults.Ok(EnsembleResponse.From(queued))
-                : TypedResults.Conflict($"The ensemble is {e.Status.ToString().ToLowerInvariant()}: only a failed or interrupted one is evaluated again.");
+                : TypedResults.Conflict($"The ensemble is {e.Status.ToString().ToLowerInvariant()}: only a failed or interrupted one whose runs have all succeeded is evaluated again.");
         });
         return app;
     }
