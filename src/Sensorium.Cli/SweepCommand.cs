@@ -138,7 +138,7 @@ public sealed class SweepCommand : ICommand
         using var summary = JsonDocument.Parse(File.ReadAllText(summaryPath));
         var root = summary.RootElement;
         double Get(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN;
-        return new SweepRunResult(Get("best_objective"), (int)Get("best_epoch"),
+        return new SweepRunResult(Get("bestObjective"), (int)Get("bestEpoch"),
             root.TryGetProperty("diverged", out var d) && d.ValueKind == JsonValueKind.True);
     }
 
