@@ -91,3 +91,47 @@ public sealed class SweepPageTests
         Assert.Equal((1.0, 0.3), (plots[1].Best!.Value.X, plots[1].Best!.Value.Y));
     }
 }
+
+/// <summary>The New sweep form: preview, an error naming the field, then queueing opens the sweep's page.</summary>
+public sealed class NewSweepPageTests
+{
+    [Fact]
+    public async Task The_form_previews_refuses_an_unknown_field_by_name_and_queues_a_sweep_from_a_runs_spec()
+    {
+        using var app = new WorkbenchApp();
+        var (alpha, a) = await app.CreateTeamAsync("alpha");
+        var source = await app.Get<RunStore>().CreateAsync(new NewRun(alpha.Id, a.Id, "baseline",
+            $$"""{"dataset":{"path":"{{WorkbenchApp.DatasetName}}"},"trainer":{"maxEpochs":7},"seed":3}""", null));
+
+        await using var context = new BunitContext();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.Services.AddSingleton(app.Get<SweepService>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Runs.RunQueue>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Datasets.DatasetRegistry>());
+        context.AddAuthorization().SetAuthorized(a.UserName)
+            .SetClaims(new Claim(ClaimTypes.NameIdentifier, a.Id.ToString()), new Claim(WorkbenchClaims.TeamId, alpha.Id.ToString()));
+        var navigation = context.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        navigation.NavigateTo($"/sweeps/new?from={source.Id}");
+        var cut = context.Render<NewSweepPage>();
+        cut.WaitForAssertion(() => Assert.Contains("\"maxEpochs\": 7", cut.Find(".sweep-base textarea").GetAttribute("value") ?? cut.Find(".sweep-base textarea").TextContent));
+
+        cut.Find("button.sweep-preview").Click();
+        cut.WaitForAssertion(() => Assert.Contains("2 runs", cut.Find(".sweep-preview-count").TextContent));
+
+        cut.Find(".sweep-axis-field input").Change("trainer.lr");
+        cut.Find("button.sweep-queue").Click();
+        cut.WaitForAssertion(() => Assert.Contains("is not a field of the run spec", cut.Find(".sweep-error[data-field='trainer.lr']").TextContent));
+        Assert.Empty(await app.Get<SweepService>().ListAsync(alpha.Id));
+
+        cut.Find(".sweep-axis-field input").Change("seed");
+        cut.Find(".sweep-axis-values input").Change("1,2,3");
+        cut.Find("button.sweep-queue").Click();
+        cut.WaitForAssertion(() => Assert.Matches(@"/sweeps/\d+$", navigation.Uri));
+        var created = Assert.Single(await app.Get<SweepService>().ListAsync(alpha.Id));
+        Assert.Equal(3, created.Runs);
+        var (_, runs) = (await app.Get<SweepService>().GetAsync(alpha.Id, created.Id))!.Value;
+        Assert.All(runs, r => Assert.Contains("\"maxEpochs\": 7", r.SpecJson)); // the base came from the run
+        Assert.Equal(["1", "2", "3"], runs.Select(r => System.Text.Json.Nodes.JsonNode.Parse(r.SpecJson)!["seed"]!.ToJsonString()));
+    }
+}
