@@ -119,7 +119,7 @@ public sealed class VitCoreTests
         var spec = ModelSpec.Sota with { Core = Small };
         var json = JsonSerializer.Serialize(spec);
         Assert.Contains("\"kind\":\"vit\"", json);
-        Assert.DoesNotContain("Grid", json);
+        Assert.DoesNotContain("\"Grid\"", json);
         Assert.Equal(spec, JsonSerializer.Deserialize<ModelSpec>(json));
         Assert.Equal((72, 128), (new VitCoreSpec().ForScale(0.5).ImageHeight, new VitCoreSpec().ForScale(0.5).ImageWidth));
         Assert.Equal((8, 15), new VitCoreSpec().Grid); // the default: 36×64, patch 8, stride 4
