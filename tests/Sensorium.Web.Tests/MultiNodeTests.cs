@@ -230,4 +230,24 @@ public sealed class MultiNodeTests : IDisposable
         Assert.Equal(RunStatus.Cancelled, stored.Status);
         Assert.Equal($"Cancelled by {member.UserName}.", stored.Error);
     }
+
+    [Fact]
+    public void A_renewal_too_slow_for_the_lease_stops_the_start_naming_the_setting()
+    {
+        using var app = new WorkbenchApp(settings: new Dictionary<string, string> { ["Nodes:LeaseSeconds"] = "3", ["Nodes:RenewSeconds"] = "2" });
+        var e = Assert.ThrowsAny<Exception>(() => app.Server);
+        Assert.Contains("Nodes:RenewSeconds is 2; more than 0 and at most a third of Nodes:LeaseSeconds (3)", e.ToString());
+    }
+
+    [Fact]
+    public void A_redis_that_does_not_answer_stops_the_start_naming_the_setting()
+    {
+        var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop(); // nothing listens there now
+        using var app = new WorkbenchApp(settings: new Dictionary<string, string> { ["Nodes:Redis"] = $"127.0.0.1:{port},connectTimeout=2000" });
+        var e = Assert.ThrowsAny<Exception>(() => app.Server);
+        Assert.Contains("Nodes:Redis: the Redis server of the web nodes does not answer", e.ToString());
+    }
 }

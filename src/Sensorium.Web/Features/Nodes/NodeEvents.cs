@@ -48,7 +48,15 @@ public sealed class NodeEvents(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(options.Value.Redis)) return; // one node: everything stays in process
-        redis = await ConnectionMultiplexer.ConnectAsync(options.Value.Redis);
+        try
+        {
+            redis = await ConnectionMultiplexer.ConnectAsync(options.Value.Redis);
+        }
+        catch (Exception e) when (e is RedisException or ArgumentException)
+        {
+            throw new InvalidOperationException($"Nodes:Redis: the Redis server of the web nodes does not answer ({e.Message}). " +
+                "Start it, fix the setting, or leave Nodes:Redis empty for a single node.", e);
+        }
         channel = RedisChannel.Literal($"{options.Value.ChannelPrefix}:events");
         queue = await redis.GetSubscriber().SubscribeAsync(channel);
         queue.OnMessage(ReceiveAsync); // one message after another, in order
