@@ -31,6 +31,7 @@ public static class CommandLine
         new SynthCommand(),
         new TrainCommand(),
         new EvaluateCommand(),
+        new EnsembleCommand(),
         new SubmissionMakeCommand(),
         new CheckpointImportCommand(),
         new InspectCommand(),

@@ -24,5 +24,6 @@ public static class DispatcherTakeover
                 run.Id, run.Pid);
         if (recovery is not null) await recovery.RecoverAsync(interrupted);
         if (services.GetService<Neurons.InSilicoJobs>() is { } jobs) await jobs.RecoverAsync(); // in flight: interrupted
+        if (services.GetService<Ensembles.EnsembleJobs>() is { } ensembles) await ensembles.RecoverAsync(); // in flight: interrupted
     }
 }
