@@ -9,12 +9,14 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: Chromium (browser tests), PostgreSQL (the storage tests run on SQLite and on a
 # throw-away PostgreSQL cluster they start themselves, see tests/Sensorium.Storage.Tests/PostgresServer.cs), Slurm
-# and munge (the Slurm launcher's tests start a one-node cluster with scripts/slurm-local.sh).
+# and munge (the Slurm launcher's tests start a one-node cluster with scripts/slurm-local.sh), Redis (the tests of two
+# web nodes start a throw-away redis-server, see tests/Sensorium.Web.Tests/RedisServer.cs).
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] || missing+=(slurm-wlm)
 [ -x /usr/sbin/munged ] || missing+=(munge)
+[ -x /usr/bin/redis-server ] || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian's ${missing[*]} for the tests..." >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

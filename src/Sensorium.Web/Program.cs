@@ -7,6 +7,7 @@ using Sensorium.Web.Features.ApiTokens;
 using Sensorium.Web.Features.Runs;
 using Sensorium.Web.Features.Runs.Worker;
 using Sensorium.Web.Features.Neurons;
+using Sensorium.Web.Features.Nodes;
 using Sensorium.Web.Features.Ensembles;
 using Sensorium.Web.Features.Security;
 using Sensorium.Web.Features.Submissions;
@@ -27,6 +28,7 @@ builder.Services.AddWorkbenchStorage();
 builder.Services.AddWorkbenchSecurity(); // forwarded headers, Secure cookies, HSTS, body limits, sign-in throttle
 builder.Services.AddWorkbenchAuthentication();
 builder.Services.AddApiTokens();
+builder.Services.AddWebNodes(builder.Configuration); // dispatcher lease, Redis backplane and events across nodes; before AddRunLauncher
 builder.Services.AddRunLauncher(builder.Configuration); // Worker:Launcher: a local process or a Slurm job per run; before AddRunQueue
 builder.Services.AddRunQueue();
 builder.Services.AddDatasets();

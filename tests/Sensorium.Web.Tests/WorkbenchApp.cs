@@ -29,6 +29,9 @@ public sealed partial class WorkbenchApp(
 
     public string DataDirectory { get; } = dataDirectory ?? Directory.CreateTempSubdirectory("sensorium-web-").FullName;
 
+    /// <summary>Leave <see cref="DataDirectory"/> in place when disposed (web nodes sharing one; the test deletes it).</summary>
+    public bool KeepDataDirectory { get; init; }
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
@@ -140,6 +143,7 @@ public sealed partial class WorkbenchApp(
     {
         base.Dispose(disposing);
         Database.ClearPools();
+        if (KeepDataDirectory) return;
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
     }
 }

@@ -11,8 +11,9 @@ public static class WorkbenchStartup
 {
     /// <summary>
     /// Before serving: creates the data folders, migrates the database, creates the first accounts on a fresh
-    /// database, and marks runs left running by a previous server as interrupted (those with a checkpoint are queued
-    /// again to resume from it, see <see cref="RunRecovery"/>).
+    /// database, and takes the dispatcher lease if no other live node holds it: then marks runs left running by a
+    /// previous server as interrupted (those with a checkpoint are queued again to resume from it, see
+    /// <see cref="RunRecovery"/>; Slurm jobs are re-attached), see <see cref="Features.Nodes.DispatcherTakeover"/>.
     /// </summary>
     public static async Task InitializeWorkbenchAsync(this WebApplication app)
     {
@@ -31,16 +32,9 @@ public static class WorkbenchStartup
 
         await SeedFirstAccountsAsync(app.Services, options);
 
-        var recovery = app.Services.GetService<RunRecovery>();
-        if (recovery is not null) await recovery.IngestOrphansAsync(); // what their workers did while no server listened
-        var reattached = await app.Services.GetRequiredService<IRunLauncher>().ReattachAsync(); // Slurm jobs outlive the server
-        var interrupted = await app.Services.GetRequiredService<RunLifecycle>().InterruptOrphanedRunsAsync(reattached);
-        foreach (var run in interrupted)
-            logger.LogWarning("Run {RunId} was left running by the previous server and is now interrupted (worker pid {Pid}).",
-                run.Id, run.Pid);
-        if (recovery is not null) await recovery.RecoverAsync(interrupted);
-        if (app.Services.GetService<Features.Neurons.InSilicoJobs>() is { } jobs) await jobs.RecoverAsync(); // in flight: interrupted
-        if (app.Services.GetService<Features.Ensembles.EnsembleJobs>() is { } ensembles) await ensembles.RecoverAsync(); // in flight: interrupted
+        // Only the node holding the dispatcher lease recovers the runs left running, after taking it: a node that
+        // starts beside a live dispatcher must not interrupt that node's runs (Features/Nodes).
+        await app.Services.GetRequiredService<Features.Nodes.DispatcherLease>().TakeAtStartAsync();
     }
 
     /// <summary>The first start's passwords, beside the database, readable by the server's user only.</summary>

@@ -158,6 +158,17 @@ public sealed class InSilicoJobs(CliLauncher cli, IOptions<WorkerOptions> worker
     {
         _latest[job.RunId] = job;
         Changed?.Invoke(job.RunId);
+        Published?.Invoke(job);
+    }
+
+    /// <summary>This node's own job changes, for other web nodes (Features/Nodes forwards them through Redis).</summary>
+    public event Action<InSilicoJob>? Published;
+
+    /// <summary>A job change another web node published (the dispatching node runs the jobs): shown here as well.</summary>
+    public void ApplyRemote(InSilicoJob job)
+    {
+        _latest[job.RunId] = job;
+        Changed?.Invoke(job.RunId);
     }
 
     private async Task SuperviseAsync(StoredJob job)

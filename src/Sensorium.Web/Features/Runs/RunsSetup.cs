@@ -12,6 +12,7 @@ public static class RunsSetup
     {
         services.TryAddSingleton<IRunLauncher, NoRunLauncher>(); // the real one is registered before this call
         services.AddSingleton<QueueSignal>();
+        services.TryAddSingleton<IDispatchGate, AlwaysDispatch>(); // the dispatcher lease when AddWebNodes came first
         services.AddSingleton<GpuDevices>(); // device discovery at start: each GPU a scheduler device
         services.AddSingleton<Microsoft.Extensions.Options.IPostConfigureOptions<Sensorium.Web.Hosting.WorkbenchOptions>>(sp => sp.GetRequiredService<GpuDevices>());
         services.TryAddSingleton<Sensorium.Storage.Runs.TeamServiceHistory>();

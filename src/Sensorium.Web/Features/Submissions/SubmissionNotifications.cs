@@ -37,8 +37,15 @@ public sealed class SubmissionNotifications(
         await NotifyAsync();
     }
 
-    async Task NotifyAsync()
+    /// <summary>This node announced a change (Features/Nodes tells the other web nodes' pages through Redis).</summary>
+    public event Action? Announced;
+
+    /// <summary>Another web node announced a change: this node's pages re-read (its hub clients heard it through the backplane).</summary>
+    public Task NotifyLocalAsync() => NotifyAsync(announce: false);
+
+    async Task NotifyAsync(bool announce = true)
     {
+        if (announce) Announced?.Invoke();
         Func<Task>[] targets;
         lock (gate) targets = subscribers.ToArray();
         foreach (var target in targets)

@@ -2,7 +2,10 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace Sensorium.Web.Features.Training;
 
-/// <summary>Forwards <see cref="TrainingNotifications"/> to the hub's run and team groups.</summary>
+/// <summary>
+/// Forwards this node's <see cref="TrainingNotifications"/> to the hub's run and team groups. Only its own events: with
+/// several web nodes, SignalR's Redis backplane carries each message to the clients of every node.
+/// </summary>
 public sealed class TrainingHubRelay(TrainingNotifications notifications, IHubContext<TrainingHub, ITrainingClient> hub)
     : IHostedService
 {
@@ -10,7 +13,7 @@ public sealed class TrainingHubRelay(TrainingNotifications notifications, IHubCo
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        subscription = notifications.Subscribe(RelayAsync);
+        subscription = notifications.SubscribeLocal(RelayAsync);
         return Task.CompletedTask;
     }
 

@@ -4,6 +4,12 @@ namespace Sensorium.Web.Features.Training;
 /// In-process fan-out of <see cref="ITrainingEvent"/>s (eShop's OrderStatusNotificationService pattern). Components
 /// subscribe after first render and dispose the subscription; the hub relay subscribes once for SignalR clients.
 /// Handlers run one after another; one that throws is logged and does not stop the others.
+/// <para>
+/// With several web nodes (Features/Nodes), the events of runs another node dispatches arrive through Redis
+/// (<see cref="PublishRemoteAsync"/>) and reach the same subscribers, so a page shows a run whichever node runs it.
+/// <see cref="SubscribeLocal"/> hears only this node's own events: what forwards them elsewhere (the hub relay, whose
+/// backplane already reaches every node; the Redis publisher) must not forward another node's events again.
+/// </para>
 /// </summary>
 public sealed class TrainingNotifications(ILogger<TrainingNotifications> logger)
 {
@@ -16,10 +22,18 @@ public sealed class TrainingNotifications(ILogger<TrainingNotifications> logger)
     /// <summary>The events of one run.</summary>
     public IDisposable SubscribeToRun(long runId, Func<ITrainingEvent, Task> handler) => Add(runId, handler);
 
-    public async Task PublishAsync(ITrainingEvent trainingEvent)
+    /// <summary>Every event this node publishes itself (not those heard from other nodes).</summary>
+    public IDisposable SubscribeLocal(Func<ITrainingEvent, Task> handler) => Add(runId: null, handler, localOnly: true);
+
+    public Task PublishAsync(ITrainingEvent trainingEvent) => DeliverAsync(trainingEvent, remote: false);
+
+    /// <summary>An event another web node published (heard through Redis): to every subscriber but the local-only ones.</summary>
+    public Task PublishRemoteAsync(ITrainingEvent trainingEvent) => DeliverAsync(trainingEvent, remote: true);
+
+    async Task DeliverAsync(ITrainingEvent trainingEvent, bool remote)
     {
         Subscription[] targets;
-        lock (gate) targets = subscriptions.Where(s => s.RunId is null || s.RunId == trainingEvent.RunId).ToArray();
+        lock (gate) targets = subscriptions.Where(s => (s.RunId is null || s.RunId == trainingEvent.RunId) && !(remote && s.LocalOnly)).ToArray();
         foreach (var target in targets)
         {
             try
@@ -33,9 +47,9 @@ public sealed class TrainingNotifications(ILogger<TrainingNotifications> logger)
         }
     }
 
-    IDisposable Add(long? runId, Func<ITrainingEvent, Task> handler)
+    IDisposable Add(long? runId, Func<ITrainingEvent, Task> handler, bool localOnly = false)
     {
-        var subscription = new Subscription(this, runId, handler);
+        var subscription = new Subscription(this, runId, handler, localOnly);
         lock (gate) subscriptions.Add(subscription);
         return subscription;
     }
@@ -45,9 +59,10 @@ public sealed class TrainingNotifications(ILogger<TrainingNotifications> logger)
         lock (gate) subscriptions.Remove(subscription);
     }
 
-    sealed class Subscription(TrainingNotifications owner, long? runId, Func<ITrainingEvent, Task> handler) : IDisposable
+    sealed class Subscription(TrainingNotifications owner, long? runId, Func<ITrainingEvent, Task> handler, bool localOnly) : IDisposable
     {
         public long? RunId { get; } = runId;
+        public bool LocalOnly { get; } = localOnly;
         public Func<ITrainingEvent, Task> Handler { get; } = handler;
         public void Dispose() => owner.Remove(this);
     }

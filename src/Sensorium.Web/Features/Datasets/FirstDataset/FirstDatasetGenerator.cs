@@ -11,15 +11,21 @@ namespace Sensorium.Web.Features.Datasets.FirstDataset;
 /// On a workbench without datasets: generates the configured synthetic preset under <c>DatasetRoot</c> in the
 /// background (the app serves meanwhile; <see cref="FirstDatasetStatus"/> shows the progress), then registers it.
 /// A folder that already holds a complete dataset of that name (e.g. after a restart mid-way) is registered as is.
+/// With several web nodes only the dispatching one generates it (two writing one folder would spoil it).
 /// </summary>
 public sealed class FirstDatasetGenerator(
     IOptions<FirstDatasetOptions> options, IOptions<WorkbenchOptions> workbench, DatasetStore datasets,
-    FirstDatasetStatus status, ILogger<FirstDatasetGenerator> logger) : BackgroundService
+    FirstDatasetStatus status, ILogger<FirstDatasetGenerator> logger, Runs.Scheduling.IDispatchGate dispatcher) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
         if (!o.Enabled || (await datasets.ListAsync()).Count > 0) return;
+        if (!dispatcher.CanDispatch)
+        {
+            logger.LogInformation("No dataset yet: the dispatching web node generates the first one.");
+            return;
+        }
         var name = o.DatasetName;
         var folder = Path.Combine(workbench.Value.DatasetRoot!, name);
         try

@@ -38,6 +38,25 @@ public interface IRunLauncher
     /// whose worker outlived the server (a Slurm job) and returns their ids; those stay running. Default: none.
     /// </summary>
     Task<IReadOnlyCollection<long>> ReattachAsync(CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyCollection<long>>([]);
+
+    /// <summary>
+    /// This web node lost the dispatcher lease to another (Features/Nodes): stop following every worker without ending
+    /// its run, as at a server stop (a local worker is stopped and keeps its checkpoint; a Slurm job goes on), so the
+    /// new holder alone decides those runs (it re-attaches to them or interrupts and resumes them). Default: nothing.
+    /// </summary>
+    Task ReleaseAllAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Whether this web node may start runs and jobs now (the dispatcher lease, Features/Nodes). Default: always.</summary>
+public interface IDispatchGate
+{
+    bool CanDispatch { get; }
+}
+
+/// <summary>The gate when no lease is configured (a test host with the queue alone): this node always dispatches.</summary>
+public sealed class AlwaysDispatch : IDispatchGate
+{
+    public bool CanDispatch => true;
 }
 
 /// <summary>The launcher when none is registered: launches nothing, so queued runs stay queued.</summary>

@@ -8,11 +8,12 @@ namespace Sensorium.Web.Features.Runs.Scheduling;
 /// Starts queued runs when device slots are free: asks <see cref="FairScheduler"/> which, moves each to running and
 /// hands it to the <see cref="IRunLauncher"/>. Other work that takes a slot (<see cref="ISlotJobs"/>: in-silico jobs, ensemble evaluations)
 /// is planned with the runs and started by its owner. Wakes on <see cref="QueueSignal"/> and polls as a safety net.
-/// Does nothing while the launcher is not available.
+/// Does nothing while the launcher is not available, nor on a web node that does not hold the dispatcher lease
+/// (<see cref="IDispatchGate"/>: with several web nodes exactly one dispatches).
 /// </summary>
 public sealed class RunDispatcher(
     RunStore runs, TeamServiceHistory history, RunLifecycle lifecycle, IRunLauncher launcher, QueueSignal signal,
-    IOptions<WorkbenchOptions> options, TimeProvider time, ILogger<RunDispatcher> logger, IEnumerable<ISlotJobs> jobs) : BackgroundService
+    IOptions<WorkbenchOptions> options, TimeProvider time, ILogger<RunDispatcher> logger, IEnumerable<ISlotJobs> jobs, IDispatchGate gate) : BackgroundService
 {
     /// <summary>One pass at a time: the plan and the moves to running must not interleave with another pass.</summary>
     readonly SemaphoreSlim pass = new(1, 1);
@@ -78,6 +79,7 @@ public sealed class RunDispatcher(
 
     async Task<IReadOnlyList<Run>> DispatchOnceAsync(CancellationToken cancellationToken)
     {
+        if (!gate.CanDispatch) return []; // another web node dispatches
         var active = await runs.ListActiveAsync();
         var devices = options.Value.Devices.Select(d => new DeviceSlots(d.Name, d.Slots, d.MemoryMiB)).ToList();
         var queued = active.Where(r => r.Status == RunStatus.Queued)
@@ -109,6 +111,7 @@ public sealed class RunDispatcher(
         var launched = new List<Run>();
         foreach (var start in plan)
         {
+            if (!gate.CanDispatch) break; // the lease ran out during the pass: the next holder plans again
             if (start.Kind != SlotWork.Run)
             {
                 try

@@ -140,7 +140,7 @@ public sealed class SlurmRunLauncher(
         int unknown = 0;
         try
         {
-            while (!stopping.IsCancellationRequested)
+            while (!stopping.IsCancellationRequested && !worker.Released)
             {
                 await ReadEventsAsync(worker);
                 var job = await slurm.GetAsync(worker.JobId, stopping.Token);
@@ -265,6 +265,17 @@ public sealed class SlurmRunLauncher(
         else logger.LogError("Slurm launcher: Slurm does not answer ({Message}); runs will fail to launch until it does.", message);
     }
 
+    /// <summary>
+    /// This node lost the dispatcher lease: stop following every job (they go on); the new lease holder re-attaches to
+    /// them. Returns once no job is followed here any more.
+    /// </summary>
+    public async Task ReleaseAllAsync(CancellationToken cancellationToken)
+    {
+        var all = jobs.Values.ToList();
+        foreach (var worker in all) worker.Released = true;
+        await Task.WhenAll(all.Select(j => j.Done.Task)).WaitAsync(cancellationToken);
+    }
+
     /// <summary>Server shutdown: stop following; the jobs go on and the next start re-attaches to them.</summary>
     Task IHostedService.StopAsync(CancellationToken cancellationToken)
     {
@@ -275,6 +286,7 @@ public sealed class SlurmRunLauncher(
     sealed record SlurmWorker(long RunId, long JobId, string RunDirectory, EventFileTailer Tailer, WorkerEventReader Events, int SkipThroughEpoch)
     {
         public volatile bool StopRequested;
+        public volatile bool Released;
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -137,9 +137,9 @@ public sealed class ProcessRunLauncher(
     async Task FinishAsync(WorkerProcess worker)
     {
         var code = worker.Process.ExitCode;
-        if (serverStopping && !worker.StopRequested)
+        if ((serverStopping || worker.Released) && !worker.StopRequested)
         {
-            logger.LogInformation("Run {RunId}: worker stopped with the server (exit {Code}); it resumes at the next start.", worker.RunId, code);
+            logger.LogInformation("Run {RunId}: worker stopped with the server or let go to another dispatching node (exit {Code}); the lease holder resumes it.", worker.RunId, code);
             return;
         }
         if (worker.StopRequested)
@@ -224,6 +224,18 @@ public sealed class ProcessRunLauncher(
         }
     }
 
+    /// <summary>
+    /// This node lost the dispatcher lease: every worker gets SIGTERM as at a server stop (it keeps its checkpoint) and
+    /// its run stays running for the new lease holder, which interrupts it and resumes it from that checkpoint.
+    /// </summary>
+    public async Task ReleaseAllAsync(CancellationToken cancellationToken)
+    {
+        var all = workers.Values.ToList();
+        foreach (var worker in all) worker.Released = true;
+        await Task.WhenAll(all.Select(w => TerminateAsync(w, cancellationToken)));
+        await Task.WhenAll(all.Select(w => w.Supervision ?? Task.CompletedTask));
+    }
+
     Task IHostedService.StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Server shutdown: every worker gets SIGTERM (it keeps its checkpoint); its run stays running for recovery.</summary>
@@ -246,6 +258,8 @@ sealed class WorkerProcess(long runId, Process process, string runDirectory, Wor
     public WorkerEventReader Events { get; } = events;
     public Task? Supervision { get; set; }
     public volatile bool StopRequested;
+    /// <summary>Let go to another dispatching node: its exit ends nothing (see <see cref="ProcessRunLauncher.ReleaseAllAsync"/>).</summary>
+    public volatile bool Released;
 
     public void KeepErrorLine(string line, int keep)
     {
