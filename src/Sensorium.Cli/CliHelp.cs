@@ -135,9 +135,39 @@ public static class CliHelp
             "--resume --out RUNDIR [--events -|FILE] [--events-log FILE]",
         ]),
 
+        new("ensemble", "an ensemble of finished runs (the mean of their predictions), for evaluate and submission make",
+        [
+            new("runs", "A,B,...", "the run folders, comma-separated (at least two; same mice, trials and neurons)", Required: true),
+            new("out", "DIR", "the ensemble folder to write (DIR/ensemble.json)", Required: true),
+            new("name", "NAME", "a name for it (default: the folder's name)"),
+        ],
+        ["Writes DIR/ensemble.json naming the runs, their dataset and mice, and prints it. Pass DIR as --run to",
+         "`sensorium evaluate` and `sensorium submission make`: they predict with the mean of the members' predictions."]),
+        new("sweep", "train a base spec over a grid or random draws of some of its fields; table of validation scores",
+        [
+            new("spec", "BASE.json", "the base run spec (as train --spec takes it)", Required: true),
+            new("grid", "FIELD=V1,V2,...", "values of one field (a dotted path of the spec: trainer.lrInit, model.core.hiddenChannels,\n" +
+                "seed, ...); repeat for more fields; grid mode trains every combination"),
+            new("range", "FIELD=LOW:HIGH[:log]", "a numeric range (random mode only; whole numbers for an integer field); repeatable"),
+            new("random", "N", "random mode: draw N distinct runs from the values and ranges (seeded, reproducible)"),
+            new("budget", "N", "grid mode: refuse a grid of more than N runs"),
+            new("sweep-seed", "N", "seed of the random draws (default 0; not the runs' own seed, which can be a --grid field)"),
+            new("out", "DIR", "writes DIR/sweep.json, DIR/run-NNN/spec.json and trains each into DIR/run-NNN; DIR/results.json"),
+            new("dry-run", null, "list the runs (and write their specs when --out is given); train nothing"),
+            new("file", "SWEEP.json", "the whole sweep as JSON: {\"base\": {spec}, \"mode\": \"grid\"|\"random\", \"budget\": N, \"seed\": N,\n" +
+                "\"axes\": [{\"field\": F, \"values\": [...]} or {\"field\": F, \"range\": {\"low\": L, \"high\": H, \"log\": true}}]}", InSynopsis: false),
+        ],
+        [
+            "Runs are trained one after another; the table (stdout) gives each run's swept values and best validation",
+            "objective, the best marked '* best'. A run whose DIR/run-NNN/summary.json exists is not trained again: run the",
+            "same command to continue a stopped sweep. An unknown field, a value of the wrong type, an empty axis or a grid",
+            "larger than the budget is an error naming the field (exit 1).",
+        ],
+        OtherForms: ["--file SWEEP.json (--out DIR | --dry-run)"]),
+
         new("evaluate", "score a trained run on a tier (single-trial corr, corr to average, FEVE) per mouse",
         [
-            new("run", "RUNDIR", Required: true),
+            new("run", "RUNDIR", "a run folder, or an ensemble folder (sensorium ensemble)", Required: true),
             new("data", "DIR", "the dataset to read the mice from (default: the run's own)"),
             new("truth", "DIR", "where the true responses are (e.g. a synthetic dataset's DIR/host copy, when --data is a\n" +
                 "participant copy whose test responses are withheld); default: --data"),
@@ -149,7 +179,7 @@ public static class CliHelp
 
         new("submission make", "write and validate a run's live-test and final-test submission CSVs for a track",
         [
-            new("run", "RUNDIR", Required: true),
+            new("run", "RUNDIR", "a run folder, or an ensemble folder (sensorium ensemble)", Required: true),
             new("track", Tracks, string.Join("; ", Track.All.Select(t => $"{t.Name}: mouse {t.Mouse}")) + " (the run must have been trained on it)", Required: true),
             new("out", "DIR", Required: true),
             new("data", "DIR", "the dataset to read the mouse from (default: the run's own)"),

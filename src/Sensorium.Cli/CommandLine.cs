@@ -30,7 +30,9 @@ public static class CommandLine
     {
         new SynthCommand(),
         new TrainCommand(),
+        new SweepCommand(),
         new EvaluateCommand(),
+        new EnsembleCommand(),
         new SubmissionMakeCommand(),
         new CheckpointImportCommand(),
         new InspectCommand(),
