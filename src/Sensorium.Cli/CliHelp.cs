@@ -135,6 +135,14 @@ public static class CliHelp
             "--resume --out RUNDIR [--events -|FILE] [--events-log FILE]",
         ]),
 
+        new("ensemble", "an ensemble of finished runs (the mean of their predictions), for evaluate and submission make",
+        [
+            new("runs", "A,B,...", "the run folders, comma-separated (at least two; same mice, trials and neurons)", Required: true),
+            new("out", "DIR", "the ensemble folder to write (DIR/ensemble.json)", Required: true),
+            new("name", "NAME", "a name for it (default: the folder's name)"),
+        ],
+        ["Writes DIR/ensemble.json naming the runs, their dataset and mice, and prints it. Pass DIR as --run to",
+         "`sensorium evaluate` and `sensorium submission make`: they predict with the mean of the members' predictions."]),
         new("sweep", "train a base spec over a grid or random draws of some of its fields; table of validation scores",
         [
             new("spec", "BASE.json", "the base run spec (as train --spec takes it)", Required: true),
@@ -159,7 +167,7 @@ public static class CliHelp
 
         new("evaluate", "score a trained run on a tier (single-trial corr, corr to average, FEVE) per mouse",
         [
-            new("run", "RUNDIR", Required: true),
+            new("run", "RUNDIR", "a run folder, or an ensemble folder (sensorium ensemble)", Required: true),
             new("data", "DIR", "the dataset to read the mice from (default: the run's own)"),
             new("truth", "DIR", "where the true responses are (e.g. a synthetic dataset's DIR/host copy, when --data is a\n" +
                 "participant copy whose test responses are withheld); default: --data"),
@@ -171,7 +179,7 @@ public static class CliHelp
 
         new("submission make", "write and validate a run's live-test and final-test submission CSVs for a track",
         [
-            new("run", "RUNDIR", Required: true),
+            new("run", "RUNDIR", "a run folder, or an ensemble folder (sensorium ensemble)", Required: true),
             new("track", Tracks, string.Join("; ", Track.All.Select(t => $"{t.Name}: mouse {t.Mouse}")) + " (the run must have been trained on it)", Required: true),
             new("out", "DIR", Required: true),
             new("data", "DIR", "the dataset to read the mouse from (default: the run's own)"),

@@ -32,6 +32,7 @@ public static class CommandLine
         new TrainCommand(),
         new SweepCommand(),
         new EvaluateCommand(),
+        new EnsembleCommand(),
         new SubmissionMakeCommand(),
         new CheckpointImportCommand(),
         new InspectCommand(),

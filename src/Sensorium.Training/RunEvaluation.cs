@@ -10,7 +10,7 @@ namespace Sensorium.Training;
 public sealed record MouseEvaluation(string DataKey, string Tier, int Trials, int Neurons, int Images,
     double SingleTrialCorrelation, double CorrelationToAverage, double? Feve, int FeveNeurons, NeuronMetrics PerNeuron);
 
-/// <summary>Scores a trained run on a tier of its mice with the official metrics (Sensorium.Data.Metrics).</summary>
+/// <summary>Scores a trained run (or an ensemble folder: the mean of its members) on a tier of its mice with the official metrics (Sensorium.Data.Metrics).</summary>
 public static class RunEvaluation
 {
     /// <param name="dataPath">Where the run's mice are read (defaults to the run's own dataset).</param>
@@ -19,18 +19,16 @@ public static class RunEvaluation
     public static IReadOnlyList<MouseEvaluation> Evaluate(string runDir, Tier tier, string? dataPath = null,
         string? truthPath = null, string device = "auto", Action<string>? log = null, CancellationToken cancel = default)
     {
-        var spec = Checkpoint.ReadSpec(runDir);
-        var dataSpec = dataPath is null ? spec.Dataset : spec.Dataset with { Path = dataPath };
+        var folder = ModelFolder.Open(runDir);
+        var dataSpec = folder.DataSpec(dataPath);
         var mice = DatasetLoader.Load(dataSpec, log, cancel);
         var truth = truthPath is null ? mice : DatasetLoader.Load(dataSpec with { Path = truthPath }, log, cancel);
-        using var predictor = Predictor.Load(runDir, mice, device);
+        var scored = Enumerable.Range(0, mice.Count).Select(i => (Index: i, Trials: mice[i].TrialsOf(tier).ToArray()))
+            .Where(x => x.Trials.Length > 0).ToList();
+        var predictions = folder.Predict(mice, scored.Select(x => (mice[x.Index].DataKey, x.Trials)).ToList(), dataPath, device, log, cancel);
         var results = new List<MouseEvaluation>();
-        for (int i = 0; i < mice.Count; i++)
-        {
-            var (trials, predictions) = predictor.PredictTier(mice[i], tier);
-            if (trials.Length == 0) continue;
-            results.Add(Score(mice[i].DataKey, tier, trials, predictions, truth[i]));
-        }
+        for (int k = 0; k < scored.Count; k++)
+            results.Add(Score(mice[scored[k].Index].DataKey, tier, scored[k].Trials, predictions[k], truth[scored[k].Index]));
         return results;
     }
 

@@ -7,6 +7,7 @@ using Sensorium.Web.Features.ApiTokens;
 using Sensorium.Web.Features.Runs;
 using Sensorium.Web.Features.Runs.Worker;
 using Sensorium.Web.Features.Neurons;
+using Sensorium.Web.Features.Ensembles;
 using Sensorium.Web.Features.Security;
 using Sensorium.Web.Features.Submissions;
 using Sensorium.Web.Features.Sweeps;
@@ -33,6 +34,7 @@ builder.Services.AddFirstDataset(); // a synthetic dataset on a workbench that h
 builder.Services.AddTrainingNotifications();
 builder.Services.AddSubmissions();
 builder.Services.AddNeurons(); // in-silico experiments of finished runs (worker processes)
+builder.Services.AddEnsembles(); // ensembles of finished runs, evaluated by worker processes
 builder.Services.AddSweeps(); // a base spec over a grid or random draws of some fields, queued as a group
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
@@ -53,6 +55,7 @@ app.MapStaticAssets();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
 app.MapRunsApi();
+app.MapEnsemblesApi();
 app.MapSweepsApi();
 app.MapTrainingHub();
 app.MapSubmissions();

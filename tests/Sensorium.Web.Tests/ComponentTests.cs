@@ -62,6 +62,7 @@ public sealed class ComponentTests
 
         await using var context = CreateContext();
         context.Services.AddSingleton(app.Get<RunQueue>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Ensembles.EnsembleJobs>()); // the page lists the team's ensembles
         context.Services.AddSingleton(app.Get<TrainingNotifications>());
         context.AddAuthorization()
             .SetAuthorized(a.UserName)

@@ -40,6 +40,7 @@ public static class WorkbenchStartup
                 run.Id, run.Pid);
         if (recovery is not null) await recovery.RecoverAsync(interrupted);
         if (app.Services.GetService<Features.Neurons.InSilicoJobs>() is { } jobs) await jobs.RecoverAsync(); // in flight: interrupted
+        if (app.Services.GetService<Features.Ensembles.EnsembleJobs>() is { } ensembles) await ensembles.RecoverAsync(); // in flight: interrupted
     }
 
     /// <summary>The first start's passwords, beside the database, readable by the server's user only.</summary>

@@ -103,6 +103,7 @@ public sealed class RunsPickerTests
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         context.Services.AddMudServices();
         context.Services.AddSingleton(app.Get<RunQueue>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Ensembles.EnsembleJobs>()); // the page lists the team's ensembles
         context.Services.AddSingleton(app.Get<TrainingNotifications>());
         context.AddAuthorization().SetAuthorized(a.UserName)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, a.Id.ToString()), new Claim(WorkbenchClaims.TeamId, alpha.Id.ToString()));
@@ -115,5 +116,6 @@ public sealed class RunsPickerTests
         cut.FindAll("tbody input[type=checkbox]")[1].Change(true);
         cut.WaitForAssertion(() => Assert.Contains("Compare 2 selected", cut.Find(".compare-selected").TextContent));
         Assert.Equal($"/compare?runs={one.Id},{two.Id}", cut.Find("a.compare-selected").GetAttribute("href"));
+        Assert.Equal($"/ensembles/new?runs={one.Id},{two.Id}", cut.Find("a.ensemble-selected").GetAttribute("href")); // and make an ensemble of them
     }
 }

@@ -128,6 +128,8 @@ public sealed class InSilicoJobs(CliLauncher cli, IOptions<WorkerOptions> worker
 
     // ISlotJobs: the dispatcher's view of the jobs.
 
+    public SlotWork Kind => SlotWork.InSilicoJob;
+
     public async Task<(IReadOnlyList<QueuedRun> Queued, IReadOnlyList<RunningRun> Running)> ActiveAsync()
     {
         var active = await store.ListActiveAsync();

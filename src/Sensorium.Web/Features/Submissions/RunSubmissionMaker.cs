@@ -72,14 +72,29 @@ public sealed partial class RunSubmissionMaker(CliLauncher cli, ILogger<RunSubmi
     {
         string runDir = RunDirectory(run) ?? throw new DataFormatException($"run {run.Id}", "the run has no model directory (spec.json, model.pth)");
         string outDir = Path.Combine(cli.RunDirectory(run.Id), "submissions", $"{Track.Named(track).Slug}-{DateTime.UtcNow:yyyyMMddHHmmss}");
-        var outcome = await cli.RunAsync(["submission", "make", "--run", runDir, "--track", track, "--out", outDir, "--device", "cpu"], cancel: cancel);
+        var report = await MakeFromFolderAsync(runDir, outDir, track, cancel);
+        logger.LogInformation("Run {RunId}: made {Files} {Track} file(s) in {Folder}", run.Id, report.Files.Count, track, outDir);
+        return Files(report);
+    }
+
+    /// <summary>
+    /// <c>sensorium submission make</c> on a model folder (a run's, or an ensemble's: the mean of its members) into
+    /// <paramref name="outDir"/>; the CLI's report, or a <see cref="DataFormatException"/> with its message.
+    /// </summary>
+    public async Task<SubmissionMakeReport> MakeFromFolderAsync(string modelDir, string outDir, string track, CancellationToken cancel = default)
+    {
+        var outcome = await cli.RunAsync(["submission", "make", "--run", modelDir, "--track", track, "--out", outDir, "--device", "cpu"], cancel: cancel);
         if (outcome.ExitCode is not (0 or 1) || string.IsNullOrWhiteSpace(outcome.Output))
             throw new DataFormatException("submission make", outcome.LastErrorLine ?? $"exit code {outcome.ExitCode}");
 
         // The CLI validated each file and reports it; the reports are re-read from the files by the scorer anyway.
-        var report = JsonSerializer.Deserialize<SubmissionMakeReport>(outcome.Output, SubmissionMakeReport.Json)
+        return JsonSerializer.Deserialize<SubmissionMakeReport>(outcome.Output, SubmissionMakeReport.Json)
             ?? throw new DataFormatException("submission make", "the report is empty");
-        logger.LogInformation("Run {RunId}: made {Files} {Track} file(s) in {Folder}", run.Id, report.Files.Count, track, outDir);
+    }
+
+    /// <summary>The files of a make report, with their validation as the panels show it.</summary>
+    public static IReadOnlyList<MadeFile> Files(SubmissionMakeReport report)
+    {
         return report.Files.Select(f => new MadeFile(f.Tier, f.Path,
             new ValidationReport(Path.GetFileName(f.Path), f.Valid, f.Errors.Select(e => new ValidationIssue("", 0, e)).ToList(), [],
                 f.Rows, f.Neurons, false))).ToList();

@@ -7,7 +7,7 @@ namespace Sensorium.Web.Features.Runs.Scheduling;
 public sealed record DeviceSlots(string Name, int Slots, long? MemoryMiB = null);
 
 /// <summary>What takes a device slot: a training run, or the in-silico experiments of a finished run (a job).</summary>
-public enum SlotWork { Run, InSilicoJob }
+public enum SlotWork { Run, InSilicoJob, Ensemble }
 
 /// <summary>
 /// A run (or job, see <see cref="Kind"/>) waiting in the queue. <see cref="RequestedDevice"/> null: any device.

@@ -6,7 +6,7 @@ namespace Sensorium.Web.Features.Runs.Scheduling;
 
 /// <summary>
 /// Starts queued runs when device slots are free: asks <see cref="FairScheduler"/> which, moves each to running and
-/// hands it to the <see cref="IRunLauncher"/>. Other work that takes a slot (<see cref="ISlotJobs"/>: in-silico jobs)
+/// hands it to the <see cref="IRunLauncher"/>. Other work that takes a slot (<see cref="ISlotJobs"/>: in-silico jobs, ensemble evaluations)
 /// is planned with the runs and started by its owner. Wakes on <see cref="QueueSignal"/> and polls as a safety net.
 /// Does nothing while the launcher is not available.
 /// </summary>
@@ -95,13 +95,13 @@ public sealed class RunDispatcher(
         var running = active.Where(r => r.Status == RunStatus.Running)
             .Select(r => new RunningRun(r.Id, r.TeamId, r.Device ?? "", EstimateMiB(r))).ToList();
         var lastStart = new Dictionary<long, DateTimeOffset>(await history.LastStartPerTeamAsync());
-        var slotJobs = jobs.SingleOrDefault(); // at most one source of jobs: their ids are its own
-        if (slotJobs is not null)
+        var sources = jobs.ToList(); // each plans its own kind of work: its ids are its own
+        foreach (var source in sources)
         {
-            var (jobsQueued, jobsRunning) = await slotJobs.ActiveAsync();
+            var (jobsQueued, jobsRunning) = await source.ActiveAsync();
             queued.AddRange(jobsQueued);
             running.AddRange(jobsRunning);
-            foreach (var (team, at) in await slotJobs.LastStartPerTeamAsync())
+            foreach (var (team, at) in await source.LastStartPerTeamAsync())
                 if (!lastStart.TryGetValue(team, out var other) || at > other) lastStart[team] = at;
         }
         var plan = FairScheduler.Plan(devices, queued, running, lastStart, time.GetUtcNow());
@@ -109,16 +109,16 @@ public sealed class RunDispatcher(
         var launched = new List<Run>();
         foreach (var start in plan)
         {
-            if (start.Kind == SlotWork.InSilicoJob)
+            if (start.Kind != SlotWork.Run)
             {
                 try
                 {
-                    await slotJobs!.StartAsync(start.RunId, start.Device, cancellationToken);
-                    logger.LogInformation("In-silico job {JobId} started on {Device}.", start.RunId, start.Device);
+                    await sources.Single(s => s.Kind == start.Kind).StartAsync(start.RunId, start.Device, cancellationToken);
+                    logger.LogInformation("{Kind} {JobId} started on {Device}.", start.Kind, start.RunId, start.Device);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogError(e, "In-silico job {JobId} could not start; it stays queued.", start.RunId);
+                    logger.LogError(e, "{Kind} {JobId} could not start; it stays queued.", start.Kind, start.RunId);
                 }
                 continue;
             }
