@@ -6,15 +6,18 @@
 # correlation of exactly 0 after training started.
 #
 # Usage: scripts/stress-divergence.sh [--seeds N] [--epochs E] [--threads T] [--data DIR] [--cli PATH/sensorium.dll]
+#                                     [--configs "single joint"]
 #   --cli   another build of the CLI (e.g. a worktree of an older commit) to count "before" and "after" alike.
 # Prints one line per run and a summary; the figures depend on the machine and its load: quote them with `uptime`.
+# The diagnostics of issue 9 pass through the environment to every run (see src/Sensorium.Training/Health/DIVERGENCE.md):
+#   SENSORIUM_GC_STRESS=1 SENSORIUM_ALLOC_FILL=junk scripts/stress-divergence.sh --seeds 4 --epochs 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seeds=20; epochs=3; threads=2; data=""; cli=""
+seeds=20; epochs=3; threads=2; data=""; cli=""; configs="single joint"
 while [ $# -gt 0 ]; do
   case "$1" in
     --seeds) seeds=$2; shift 2;; --epochs) epochs=$2; shift 2;; --threads) threads=$2; shift 2;;
-    --data) data=$2; shift 2;; --cli) cli=$2; shift 2;;
+    --data) data=$2; shift 2;; --cli) cli=$2; shift 2;; --configs) configs=$2; shift 2;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
@@ -30,9 +33,9 @@ if [ -z "$data" ]; then
   dotnet "$cli" synth --preset small --out "$data" >/dev/null
 fi
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $seeds seeds x $epochs epochs, $threads threads"
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $seeds seeds x $epochs epochs, $threads threads; diagnostics: GC stress ${SENSORIUM_GC_STRESS:-off}, allocator fill ${SENSORIUM_ALLOC_FILL:-off}${ATEN_CPU_CAPABILITY:+, ATEN_CPU_CAPABILITY=$ATEN_CPU_CAPABILITY}"
 total=0; bad=0
-for config in single joint; do
+for config in $configs; do
   cbad=0
   for seed in $(seq 1 "$seeds"); do
     out="$work/$config-$seed"

@@ -26,7 +26,7 @@ public sealed class BenchTrainCommand : ICommand
         int warmup = args.Int("warmup", 2, 0, 1000);
         int threads = args.Int("threads", Environment.ProcessorCount, 1, 256);
         string deviceChoice = args.Choice("device", "auto", "auto", "cpu", "cuda");
-        string modelName = args.Choice("model", "sota", "sota", "ln");
+        string modelName = args.Choice("model", "sota", [.. ModelSpec.PresetNames]);
         bool plus = args.Flag("plus");
         int evalSteps = args.Int("eval-steps", Math.Max(1, steps / 2), 0, 100_000);
         int profile = args.Int("profile", 0, 0, 1000);
@@ -51,15 +51,11 @@ public sealed class BenchTrainCommand : ICommand
         if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null)
             error.WriteLine("bench train: OMP_WAIT_POLICY is not set; on shared cores set OMP_WAIT_POLICY=PASSIVE");
 
-        var spec = (modelName, plus) switch
-        {
-            ("sota", false) => ModelSpec.Sota,
-            ("sota", true) => ModelSpec.SotaPlus,
-            ("ln", false) => ModelSpec.Ln,
-            _ => ModelSpec.LnPlus,
-        };
-        var config = new TrainingBenchConfig(spec, neurons, batch, Trials: Math.Max(1024, 2 * batch), Device: deviceChoice, Seed: (ulong)seed,
-            Precision: precision);
+        var (preset, scale) = ModelSpec.Preset(modelName);
+        var spec = preset.ForInputs(plus ? 4 : 1, shifter: plus).ForScale(scale);
+        int height = (int)Math.Round(144 * scale), width = (int)Math.Round(256 * scale);
+        var config = new TrainingBenchConfig(spec, neurons, batch, height, width, Trials: Math.Max(1024, 2 * batch), Device: deviceChoice,
+            Seed: (ulong)seed, Precision: precision);
         TrainingBench bench;
         try
         {

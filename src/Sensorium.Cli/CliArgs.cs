@@ -10,6 +10,7 @@ namespace Sensorium.Cli;
 public sealed class CliArgs
 {
     private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string?>> _repeated = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 
     public List<string> Positional { get; } = [];
@@ -27,7 +28,12 @@ public sealed class CliArgs
                 int eq = name.IndexOf('=');
                 if (eq >= 0) { value = name[(eq + 1)..]; name = name[..eq]; }
                 else if (i + 1 < argv.Length && !argv[i + 1].StartsWith("--", StringComparison.Ordinal)) value = argv[++i];
-                if (!a._options.TryAdd(name, value)) throw new UsageException($"option --{name} given twice");
+                // A repeated option is kept whole; reading it with Optional is a usage error, with Many it is a list.
+                if (!a._options.TryAdd(name, value))
+                {
+                    if (!a._repeated.TryGetValue(name, out var all)) a._repeated[name] = all = [a._options[name]];
+                    all.Add(value);
+                }
             }
             else a.Positional.Add(s);
         }
@@ -44,6 +50,7 @@ public sealed class CliArgs
     public bool Flag(string name)
     {
         _used.Add(name);
+        if (_repeated.ContainsKey(name)) throw new UsageException($"option --{name} given twice");
         if (!_options.TryGetValue(name, out var v)) return false;
         if (v is not null) throw new UsageException($"--{name} takes no value (got '{v}')");
         return true;
@@ -52,6 +59,7 @@ public sealed class CliArgs
     public string? Optional(string name)
     {
         _used.Add(name);
+        if (_repeated.ContainsKey(name)) throw new UsageException($"option --{name} given twice");
         if (!_options.TryGetValue(name, out var v)) return null;
         return v ?? throw new UsageException($"--{name} needs a value");
     }
@@ -93,6 +101,16 @@ public sealed class CliArgs
     /// <summary>A comma-separated list (e.g. --mice 26872-17-20,27204-5-13), or null when absent.</summary>
     public string[]? List(string name) =>
         Optional(name)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Every value of an option that may be given several times (e.g. --grid A=1,2 --grid B=3); empty when absent.</summary>
+    public IReadOnlyList<string> Many(string name)
+    {
+        _used.Add(name);
+        if (_repeated.TryGetValue(name, out var all))
+            return all.Select(v => v ?? throw new UsageException($"--{name} needs a value")).ToList();
+        if (!_options.TryGetValue(name, out var one)) return [];
+        return [one ?? throw new UsageException($"--{name} needs a value")];
+    }
 
     /// <summary>Call after reading every option: unknown options and surplus positionals are usage errors.</summary>
     public void RejectUnknown(int maxPositional = 0)

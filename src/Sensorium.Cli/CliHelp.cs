@@ -101,7 +101,9 @@ public static class CliHelp
             new("track", $"{Tracks}|{DatasetSpec.AllMice}",
                 $"{Track.SensoriumName}: stimulus only on {Track.Sensorium.Mouse} (default); {Track.SensoriumPlusName}: behaviour channels and shifter on\n" +
                 $"{Track.SensoriumPlus.Mouse}; {DatasetSpec.AllMice}: one shared core over every mouse of the dataset, stimulus only"),
-            new("model", "sota|ln", "sota (4-layer CNN core + Gaussian readout, default) or ln (linear-nonlinear: 3 linear layers)"),
+            new("model", "sota|ln|cnn-wide|vit", "sota (4-layer CNN core + Gaussian readout, default), ln (linear-nonlinear: 3 linear layers),\n" +
+                "cnn-wide (the CNN with 6 layers of 128 channels at --scale 0.5, 72×128) or vit (a vision-transformer core\n" +
+                "after V1T: patch 8 stride 4, 4 blocks, 4 heads, width 155, MLP 488; default --lr 0.001647 as V1T)"),
             new("epochs", "N", "maximum epochs (default 200; early stopping usually ends sooner)"),
             new("mice", "KEY,...", "train these data keys instead of the track's (any dataset in the official layout)"),
             new("seed", "N"),
@@ -109,7 +111,7 @@ public static class CliHelp
             new("threads", "N"),
             new("batch-size", "N"),
             new("lr", "X"),
-            new("scale", "X"),
+            new("scale", "X", "input scale of the official 144×256 images (default 0.25 = 36×64; 0.5 for cnn-wide)"),
             new("behavior", "on|off", $"behaviour (pupil, its derivative, running) as 3 extra input channels; default: on for {Track.SensoriumPlusName}"),
             new("shifter", "on|off", $"a per-mouse shifter of the readout grid driven by the pupil centre; default: on for {Track.SensoriumPlusName}\n" +
                 $"(ablations: e.g. --track {Track.SensoriumPlusName} --shifter off; the SENSORIUM mouse's test tiers have\n" +
@@ -143,6 +145,27 @@ public static class CliHelp
         ],
         ["Writes DIR/ensemble.json naming the runs, their dataset and mice, and prints it. Pass DIR as --run to",
          "`sensorium evaluate` and `sensorium submission make`: they predict with the mean of the members' predictions."]),
+        new("sweep", "train a base spec over a grid or random draws of some of its fields; table of validation scores",
+        [
+            new("spec", "BASE.json", "the base run spec (as train --spec takes it)", Required: true),
+            new("grid", "FIELD=V1,V2,...", "values of one field (a dotted path of the spec: trainer.lrInit, model.core.hiddenChannels,\n" +
+                "seed, ...); repeat for more fields; grid mode trains every combination"),
+            new("range", "FIELD=LOW:HIGH[:log]", "a numeric range (random mode only; whole numbers for an integer field); repeatable"),
+            new("random", "N", "random mode: draw N distinct runs from the values and ranges (seeded, reproducible)"),
+            new("budget", "N", "grid mode: refuse a grid of more than N runs"),
+            new("sweep-seed", "N", "seed of the random draws (default 0; not the runs' own seed, which can be a --grid field)"),
+            new("out", "DIR", "writes DIR/sweep.json, DIR/run-NNN/spec.json and trains each into DIR/run-NNN; DIR/results.json"),
+            new("dry-run", null, "list the runs (and write their specs when --out is given); train nothing"),
+            new("file", "SWEEP.json", "the whole sweep as JSON: {\"base\": {spec}, \"mode\": \"grid\"|\"random\", \"budget\": N, \"seed\": N,\n" +
+                "\"axes\": [{\"field\": F, \"values\": [...]} or {\"field\": F, \"range\": {\"low\": L, \"high\": H, \"log\": true}}]}", InSynopsis: false),
+        ],
+        [
+            "Runs are trained one after another; the table (stdout) gives each run's swept values and best validation",
+            "objective, the best marked '* best'. A run whose DIR/run-NNN/summary.json exists is not trained again: run the",
+            "same command to continue a stopped sweep. An unknown field, a value of the wrong type, an empty axis or a grid",
+            "larger than the budget is an error naming the field (exit 1).",
+        ],
+        OtherForms: ["--file SWEEP.json (--out DIR | --dry-run)"]),
 
         new("evaluate", "score a trained run on a tier (single-trial corr, corr to average, FEVE) per mouse",
         [
@@ -227,7 +250,7 @@ public static class CliHelp
         new("bench train", "time the training step (samples/s, ms/step, forward/backward/optimizer, eval, peak memory; JSON)",
         [
             new("neurons", "8000"), new("batch", "128"), new("steps", "10"), new("warmup", "2"), new("threads", "N"), Device,
-            new("model", "sota|ln"), new("plus"), new("eval-steps", "N"), new("profile", "N"), new("seed", "42"),
+            new("model", "sota|ln|cnn-wide|vit", "cnn-wide is timed at its 72×128 input"), new("plus"), new("eval-steps", "N"), new("profile", "N"), new("seed", "42"),
             new("precision", "fp32|bf16", "bf16: bf16 model (weights, activations, gradients) with fp32 master weights for Adam"),
             new("no-split", null, "no synchronisation between forward, backward and Adam (one per step: the loss read)"),
         ],

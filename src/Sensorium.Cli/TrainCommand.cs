@@ -87,13 +87,15 @@ public sealed class TrainCommand : ICommand
     {
         string data = args.Required("data");
         string track = args.Choice("track", Track.SensoriumName, [.. Track.Names, DatasetSpec.AllMice]);
-        string kind = args.Choice("model", "sota", "sota", "ln");
+        string kind = args.Choice("model", "sota", [.. ModelSpec.PresetNames]);
+        var (preset, presetScale) = ModelSpec.Preset(kind);
+        double scale = args.Double("scale", presetScale);
         var mice = args.List("mice");
         bool plus = track == Track.SensoriumPlusName;
         // Ablations: behaviour channels and the shifter default to the track's (both on for sensorium+ only).
         bool behavior = args.Choice("behavior", plus ? "on" : "off", "on", "off") == "on";
         bool shifter = args.Choice("shifter", plus ? "on" : "off", "on", "off") == "on";
-        var model = (kind == "ln" ? ModelSpec.Ln : ModelSpec.Sota).ForInputs(behavior ? 4 : 1, shifter);
+        var model = preset.ForInputs(behavior ? 4 : 1, shifter).ForScale(scale);
         var trainer = new TrainerSpec
         {
             MaxEpochs = args.Int("epochs", 200, 0, 100_000),
@@ -101,13 +103,13 @@ public sealed class TrainCommand : ICommand
             Threads = args.Int("threads", 0, 0, 256),
             BatchSize = args.Int("batch-size", 128, 1, 4096),
             Precision = args.Choice("precision", MixedPrecision.Fp32, MixedPrecision.Fp32, MixedPrecision.Bf16),
-            LrInit = args.Double("lr", 0.009),
+            LrInit = args.Double("lr", kind == "vit" ? Sensorium.Models.Cores.VitCoreSpec.V1tLearningRate : 0.009),
         };
         return new RunSpec
         {
             Dataset = new DatasetSpec
             {
-                Path = data, Track = track, Mice = mice, Scale = args.Double("scale", 0.25),
+                Path = data, Track = track, Mice = mice, Scale = scale,
                 IncludeBehavior = behavior == plus ? null : behavior,
                 IncludePupilCenter = shifter == plus ? null : shifter,
             },

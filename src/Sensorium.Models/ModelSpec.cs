@@ -55,6 +55,33 @@ public sealed record ModelSpec
     /// <summary>The SENSORIUM+ LN baseline: linear 3-layer core, 4 input channels and a shifter.</summary>
     public static ModelSpec LnPlus { get; } = Ln.ForInputs(4, shifter: true);
 
+    /// <summary>A vision-transformer core after V1T (<see cref="VitCoreSpec"/>'s defaults) with the baselines' readout.</summary>
+    public static ModelSpec Vit { get; } = new() { Core = new VitCoreSpec() };
+
+    /// <summary>A wider and deeper CNN in the direction the winning team (GuanLab) took: the SOTA core with 6 layers of
+    /// 128 channels, meant for input at <see cref="CnnWideScale"/> (72×128) instead of 0.25.</summary>
+    public static ModelSpec CnnWide { get; } = new() { Core = new Stacked2dCoreSpec { Layers = 6, HiddenChannels = 128 } };
+
+    /// <summary>The input scale of <see cref="CnnWide"/>: 0.5 (72×128 from 144×256).</summary>
+    public const double CnnWideScale = 0.5;
+
+    /// <summary>The named presets of the CLI's <c>--model</c> and the run form: sota, ln, cnn-wide, vit (stimulus-only
+    /// inputs; <see cref="ForInputs"/> adapts them to a track), with the input scale each is meant for.</summary>
+    public static (ModelSpec Model, double Scale) Preset(string name) => name switch
+    {
+        "sota" => (Sota, 0.25),
+        "ln" => (Ln, 0.25),
+        "cnn-wide" => (CnnWide, CnnWideScale),
+        "vit" => (Vit, 0.25),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, $"model must be one of {string.Join(", ", PresetNames)}."),
+    };
+
+    public static IReadOnlyList<string> PresetNames { get; } = ["sota", "ln", "cnn-wide", "vit"];
+
+    /// <summary>This spec with its core sized for images at <paramref name="scale"/> (a vit core's image size; other
+    /// cores take any size).</summary>
+    public ModelSpec ForScale(double scale) => Core is VitCoreSpec vit ? this with { Core = vit.ForScale(scale) } : this;
+
     /// <summary>Throws <see cref="ArgumentException"/> (naming the field) if a value cannot build a model.</summary>
     public void Validate()
     {

@@ -18,6 +18,13 @@ public abstract class CoreModule(string name) : nn.Module<Tensor, Tensor>(name)
 
     /// <summary>The core's weighted regularizer: a scalar on the core's device (0-dimensional tensor).</summary>
     public abstract Tensor Regularizer();
+
+    /// <summary>
+    /// The model's seeded training-time noise (<see cref="Readouts.SamplingNoise"/>, restarted by the trainer at every
+    /// epoch), handed over by <see cref="Encoders.FiringRateEncoder"/>. A core with stochastic layers (dropout) draws
+    /// from it, so a seed fixes its training and a resumed run draws what an uninterrupted one would; others ignore it.
+    /// </summary>
+    public virtual void AttachNoise(Readouts.SamplingNoise noise) { }
 }
 
 /// <summary>

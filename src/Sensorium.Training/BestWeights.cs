@@ -18,6 +18,8 @@ internal sealed class BestWeights : IDisposable
     {
         this.model = model;
         using var _ = no_grad();
+        // In a scope, so that the detach() wrappers stay referenced (not left to the finalizer) until clone() is done.
+        using var scope = NewDisposeScope();
         copy = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
     }
 

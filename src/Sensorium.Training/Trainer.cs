@@ -46,6 +46,8 @@ public static class Trainer
         var device = TorchDevice.Resolve(ts.Device);
         Checkpoint.WriteSpec(runDir, spec);
         var fault = TrainingHealth.ReadFaultInjection(runDir);
+        using var gcStress = GcStress.FromEnvironment(); // a diagnostic (issue 9): off unless SENSORIUM_GC_STRESS is set
+        if (AllocatorFill.FromEnvironment() is { } fill) Console.Error.WriteLine($"{AllocatorFill.Variable}: {fill}"); // likewise
 
         using var model = ModelBuilder.Build(spec.Model,
             mice.Select(m => MouseNeurons.FromCortex(m.DataKey, m.CorticalX, m.CorticalY)).ToList(), device, (ulong)spec.Seed);

@@ -11,6 +11,7 @@ using Sensorium.Web.Features.Nodes;
 using Sensorium.Web.Features.Ensembles;
 using Sensorium.Web.Features.Security;
 using Sensorium.Web.Features.Submissions;
+using Sensorium.Web.Features.Sweeps;
 using Sensorium.Web.Features.Training;
 using Sensorium.Web.Hosting;
 
@@ -36,6 +37,7 @@ builder.Services.AddTrainingNotifications();
 builder.Services.AddSubmissions();
 builder.Services.AddNeurons(); // in-silico experiments of finished runs (worker processes)
 builder.Services.AddEnsembles(); // ensembles of finished runs, evaluated by worker processes
+builder.Services.AddSweeps(); // a base spec over a grid or random draws of some fields, queued as a group
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
 
@@ -56,6 +58,7 @@ app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.MapAccountEndpoints();
 app.MapRunsApi();
 app.MapEnsemblesApi();
+app.MapSweepsApi();
 app.MapTrainingHub();
 app.MapSubmissions();
 

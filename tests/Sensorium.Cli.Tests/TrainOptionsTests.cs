@@ -47,6 +47,26 @@ public sealed class TrainOptionsTests
     }
 
     [Fact]
+    public void TheNewCoresArePresetsWithTheirScaleAndLearningRate()
+    {
+        var vit = Spec("--model", "vit");
+        Assert.Equal(ModelSpec.Vit, vit.Model);
+        Assert.Equal(Sensorium.Models.Cores.VitCoreSpec.V1tLearningRate, vit.Trainer.LrInit);
+        Assert.Empty(vit.Validate());
+        var vitPlus = Spec("--model", "vit", "--track", "sensorium+", "--scale", "0.5");
+        var core = Assert.IsType<Sensorium.Models.Cores.VitCoreSpec>(vitPlus.Model.Core);
+        Assert.Equal((4, 72, 128), (core.InputChannels, core.ImageHeight, core.ImageWidth));
+        Assert.Empty(vitPlus.Validate());
+
+        var wide = Spec("--model", "cnn-wide");
+        Assert.Equal(ModelSpec.CnnWide, wide.Model);
+        Assert.Equal(0.5, wide.Dataset.Scale);
+        Assert.Equal(0.009, wide.Trainer.LrInit);
+        Assert.Equal(0.25, Spec("--model", "cnn-wide", "--scale", "0.25").Dataset.Scale);
+        Assert.Contains("sota|ln|cnn-wide|vit", Assert.Throws<UsageException>(() => Spec("--model", "resnet")).Message);
+    }
+
+    [Fact]
     public void AnythingButOnOrOffIsAUsageError()
     {
         var e = Assert.Throws<UsageException>(() => Spec("--behavior", "yes"));

@@ -103,6 +103,29 @@ public class WorkflowTests(TinyDatasetFixture dataset)
     }
 
     [Fact]
+    public void AVitRunWithBehaviourIsEvaluatedAndSubmittedLikeAnyRun()
+    {
+        // The V1T-style core through the common encoder: behaviour planes into its behaviour MLP, the shifter on the pupil.
+        string run = Train("run-vit", "sensorium+", 1, "--model", "vit");
+        var model = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "spec.json"))).RootElement.GetProperty("model");
+        Assert.Equal("vit", model.GetProperty("core").GetProperty("kind").GetString());
+        Assert.Equal(4, model.GetProperty("core").GetProperty("inputChannels").GetInt32());
+
+        var (code, output, error) = Run("evaluate", "--run", run, "--tier", "validation", "--device", "cpu");
+        Assert.True(code == 0, error);
+        var correlation = JsonDocument.Parse(output).RootElement.GetProperty("mice")[0].GetProperty("single_trial_correlation").GetDouble();
+        Assert.True(double.IsFinite(correlation) && correlation is >= -1 and <= 1, output);
+
+        string subs = dataset.Path_("subs-vit");
+        (code, output, error) = Run("submission", "make", "--run", run, "--track", "sensorium+", "--out", subs, "--device", "cpu");
+        Assert.True(code == 0, error);
+        Assert.All(JsonDocument.Parse(output).RootElement.GetProperty("files").EnumerateArray(), f => Assert.True(f.GetProperty("valid").GetBoolean()));
+        (code, output, error) = Run("submission", "score", "--file", Path.Combine(subs, "submission_file_live_test.csv"),
+            "--truth", dataset.Host, "--track", "sensorium+", "--tier", "test");
+        Assert.True(code == 0, error + output);
+    }
+
+    [Fact]
     public void ResumeContinuesAFinishedCheckpointToMoreEpochs()
     {
         string run = Train("run-resume", "sensorium", 1, "--model", "ln");

@@ -11,6 +11,7 @@ namespace Sensorium.Models.Cores;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
 [JsonDerivedType(typeof(Stacked2dCoreSpec), "stacked2d")]
 [JsonDerivedType(typeof(ConvCoreSpec), "conv")]
+[JsonDerivedType(typeof(VitCoreSpec), "vit")]
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public abstract record CoreSpec
 {

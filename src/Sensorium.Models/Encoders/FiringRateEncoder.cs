@@ -30,6 +30,7 @@ public sealed class FiringRateEncoder : nn.Module<Tensor, string, Tensor?, Tenso
         this.readout = readout;
         this.shifter = shifter;
         this.noise = noise;
+        if (noise is not null) core.AttachNoise(noise);
         RegisterComponents();
     }
 

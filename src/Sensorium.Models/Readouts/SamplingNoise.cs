@@ -41,6 +41,25 @@ public sealed class SamplingNoise(ulong seed) : IDisposable
         using (noise) return noise.to(device, non_blocking: false);
     }
 
+    /// <summary>Uniform noise on [0,1) of the given shape and dtype, on the given device, from the same sequence as
+    /// <see cref="Normal"/> (the dropout masks of cores with dropout, e.g. <c>VitCore</c>).</summary>
+    public Tensor Uniform(long[] shape, ScalarType dtype, Device device)
+    {
+        if (device.type == DeviceType.CUDA)
+        {
+            if (!cudaSeeded)
+            {
+                torch.cuda.manual_seed((long)Seed);
+                cudaSeeded = true;
+            }
+            return rand(shape, dtype, device);
+        }
+        generator ??= new Generator(Seed);
+        var noise = rand(shape, dtype, CPU, generator: generator);
+        if (device.type == DeviceType.CPU) return noise;
+        using (noise) return noise.to(device, non_blocking: false);
+    }
+
     /// <summary>Restart the noise sequence from <paramref name="newSeed"/> (the trainer does this at every epoch, so
     /// that a resumed run draws exactly what an uninterrupted one would).</summary>
     public void Restart(ulong newSeed)

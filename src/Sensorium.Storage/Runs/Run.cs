@@ -30,12 +30,15 @@ public sealed record Run
     /// <summary>The run's tags joined by ',' ('' for none); see <see cref="TagList"/>.</summary>
     public string Tags { get; init; } = "";
 
+    /// <summary>The sweep that queued it (null for a run queued on its own).</summary>
+    public long? SweepId { get; init; }
+
     /// <summary>The tags in the order they were given.</summary>
     public IReadOnlyList<string> TagList => Tags.Split(',', StringSplitOptions.RemoveEmptyEntries);
 }
 
 /// <summary>What a caller provides to queue a run.</summary>
-public sealed record NewRun(long TeamId, long OwnerId, string Name, string SpecJson, string? RequestedDevice);
+public sealed record NewRun(long TeamId, long OwnerId, string Name, string SpecJson, string? RequestedDevice, long? SweepId = null);
 
 /// <summary>A queued or running run, as the scheduler and the device occupancy view see it (no names).</summary>
 public sealed record ActiveRun

@@ -8,10 +8,10 @@ public sealed class RunStore(Database database, TimeProvider time)
     {
         await using var connection = database.Open();
         return await connection.QuerySingleAsync<Run>("""
-            INSERT INTO runs (team_id, owner_id, name, spec_json, status, requested_device, created_at)
-            VALUES (@TeamId, @OwnerId, @Name, @SpecJson, 'queued', @RequestedDevice, @now)
+            INSERT INTO runs (team_id, owner_id, name, spec_json, status, requested_device, created_at, sweep_id)
+            VALUES (@TeamId, @OwnerId, @Name, @SpecJson, 'queued', @RequestedDevice, @now, @SweepId)
             RETURNING *
-            """, new { run.TeamId, run.OwnerId, run.Name, run.SpecJson, run.RequestedDevice, now = time.GetUtcNow() });
+            """, new { run.TeamId, run.OwnerId, run.Name, run.SpecJson, run.RequestedDevice, now = time.GetUtcNow(), run.SweepId });
     }
 
     public async Task<Run?> GetAsync(long id)

@@ -124,4 +124,19 @@ public sealed class RequestLimitTests : IDisposable
         var big = baseline with { Model = baseline.Model with { Core = (Sensorium.Models.Cores.Stacked2dCoreSpec)baseline.Model.Core with { HiddenChannels = 256 } } };
         Assert.True(Sensorium.Web.Features.Runs.RunResourceLimits.Estimate(big).Bytes > 3 * bytes);
     }
+
+    [Fact]
+    public void The_vit_core_is_estimated_by_its_tokens_and_V1Ts_stride_1_is_refused_at_batch_128()
+    {
+        var vit = Sensorium.Training.RunSpec.FromJson("""{"dataset":{"path":"x"},"model":{"core":{"kind":"vit"}}}""");
+        var (parameters, bytes) = Sensorium.Web.Features.Runs.RunResourceLimits.Estimate(vit);
+        Assert.InRange(parameters, 3_000_000, 4_500_000); // 4 blocks of ~0.54 M, plus a readout of 10,000 neurons × (155+4)
+        Assert.InRange(bytes, 1L << 30, 6L << 30);
+        Assert.Empty(Sensorium.Web.Features.Runs.RunResourceLimits.Check(vit, 8L << 30));
+        var stride1 = vit with { Model = vit.Model with { Core = ((Sensorium.Models.Cores.VitCoreSpec)vit.Model.Core) with { PatchStride = 1 } } };
+        var error = Assert.Single(Sensorium.Web.Features.Runs.RunResourceLimits.Check(stride1, 8L << 30));
+        Assert.Contains("batch size", error);
+        var tooDeep = vit with { Model = vit.Model with { Core = ((Sensorium.Models.Cores.VitCoreSpec)vit.Model.Core) with { Blocks = 30 } } };
+        Assert.Contains("model.blocks must be in [1, 24]", Assert.Single(Sensorium.Web.Features.Runs.RunResourceLimits.Check(tooDeep, 8L << 30)));
+    }
 }

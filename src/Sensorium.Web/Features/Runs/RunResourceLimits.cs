@@ -28,6 +28,9 @@ public static class RunResourceLimits
         ("hiddenKernel", m => (m.Core as Stacked2dCoreSpec)?.HiddenKernel, 1, 31),
         ("inputChannels", m => m.InputChannels, 1, 4),
         ("coreOutputChannels", m => m.Core is Stacked2dCoreSpec ? null : m.Core.OutputChannels(), 1, 512),
+        ("blocks", m => (m.Core as VitCoreSpec)?.Blocks, 1, 24),
+        ("heads", m => (m.Core as VitCoreSpec)?.Heads, 1, 32),
+        ("mlpDim", m => (m.Core as VitCoreSpec)?.MlpDim, 1, 8192),
         ("gridPredictorHiddenFeatures", m => (m.Readout as FullGaussian2dReadoutSpec)?.GridPredictorHiddenFeatures, 1, 1024),
         ("gridPredictorHiddenLayers", m => (m.Readout as FullGaussian2dReadoutSpec)?.GridPredictorHiddenLayers, 0, 8),
         ("shifterHiddenChannels", m => (m.Shifter as MlpShifterSpec)?.HiddenChannels, 1, 256),
@@ -70,6 +73,7 @@ public static class RunResourceLimits
             Stacked2dCoreSpec s => (s.Layers, s.InputKernel, m.InputChannels * c * s.InputKernel * s.InputKernel
                 + (s.Layers - 1) * (c * s.HiddenKernel * s.HiddenKernel + c * c)
                 + s.Layers * 2 * c),
+            VitCoreSpec v => (v.Blocks, 1, VitParameters(v)),
             _ => (4, 9, 4 * c * Math.Max(c, m.InputChannels) * 81),
         };
         var (gridFeatures, gridLayers) = m.Readout is FullGaussian2dReadoutSpec r
@@ -91,8 +95,28 @@ public static class RunResourceLimits
         long batch = Math.Max(spec.Trainer.BatchSize, spec.Trainer.EvalBatchSize);
         // Per layer: convolution, batch norm and nonlinearity outputs kept for backward, and as many gradients.
         double activations = (double)batch * c * height * width * layers * sizeof(float) * 6;
+        if (m.Core is VitCoreSpec vit)
+        {
+            // Per block and token: q,k,v and the mixed heads (4·H·E), the MLP (2·M), norms and residuals (~6·E); per head
+            // the T×T attention weights, their dropout and softmax (3·T²); all kept for backward, and as many gradients.
+            var (gh, gw) = vit.Grid;
+            double tokens = (double)gh * gw + 1;
+            double perBlock = tokens * (4.0 * vit.Heads * vit.EmbeddingDim + 2.0 * vit.MlpDim + 6.0 * vit.EmbeddingDim)
+                + 3.0 * vit.Heads * tokens * tokens;
+            activations = batch * perBlock * vit.Blocks * sizeof(float) * 2;
+        }
         double total = parameters * (double)sizeof(float) * 4 + activations + RuntimeAllowance;
         return (parameters, total >= long.MaxValue ? long.MaxValue : (long)total);
+    }
+
+    static long VitParameters(VitCoreSpec v)
+    {
+        long e = v.EmbeddingDim, h = v.Heads, mlp = v.MlpDim;
+        var (gh, gw) = v.Grid;
+        long embedding = e * v.PatchSize * v.PatchSize + e + e + ((long)gh * gw + 1) * e;
+        long block = e * 3 * h * e + (h * e * e + e) + (e * mlp + mlp) + (mlp * e + e) + 4 * e
+            + (v.InputChannels > 1 ? (v.InputChannels - 1) * (e / 2) + e / 2 + (e / 2) * e + e : 0);
+        return embedding + v.Blocks * block;
     }
 
     /// <summary>The memory one run may use: the configured value, or the machine's (or container's) memory per slot.</summary>

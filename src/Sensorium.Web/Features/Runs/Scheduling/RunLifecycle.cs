@@ -16,6 +16,12 @@ public sealed class RunLifecycle(RunStore runs, TrainingNotifications notificati
         return run;
     }
 
+    /// <summary>Publishes runs a store created as a group (a sweep's) and wakes the dispatcher once per run.</summary>
+    public async Task PublishQueuedAsync(IEnumerable<Run> queued)
+    {
+        foreach (var run in queued) await PublishAsync(run);
+    }
+
     /// <exception cref="InvalidRunTransitionException">The run's current status does not allow it.</exception>
     public async Task<Run> TransitionAsync(long runId, RunStatus to, string? device = null, string? error = null)
     {
