@@ -36,6 +36,20 @@ public sealed class EnsembleJobs(CliLauncher cli, IOptions<WorkerOptions> worker
     /// <summary>An ensemble changed (queued, started, ended); the argument is its id.</summary>
     public event Action<long>? Changed;
 
+    [ThreadStatic] private static bool _applyingRemote;
+
+    /// <summary>True while <see cref="Changed"/> reports another web node's change (Features/Nodes forwards only this node's own).</summary>
+    public static bool IsRemoteChange => _applyingRemote;
+
+    /// <summary>Another web node changed an ensemble (heard through Redis): this node's pages re-read it; a queued one wakes the dispatcher.</summary>
+    public void ApplyRemote(long id)
+    {
+        _applyingRemote = true;
+        try { Changed?.Invoke(id); }
+        finally { _applyingRemote = false; }
+        signal.Wake();
+    }
+
     public SlotWork Kind => SlotWork.Ensemble;
 
     /// <summary>The ensemble's folder (its manifest, once evaluated).</summary>

@@ -14,7 +14,7 @@ namespace Sensorium.Web.Features.Nodes;
 /// Carries the in-process events of one web node to the others over Redis pub/sub (one channel,
 /// <c>PREFIX:events</c>), so Blazor pages, which listen in process, show what happens on any node: run events
 /// (<see cref="TrainingNotifications"/>: status, batches, epochs, incidents), in-silico job changes
-/// (<see cref="InSilicoJobs"/>) and leaderboard changes (<see cref="SubmissionNotifications"/>). Hub clients need
+/// (<see cref="InSilicoJobs"/>), ensemble evaluation changes (<see cref="Ensembles.EnsembleJobs"/>) and leaderboard changes (<see cref="SubmissionNotifications"/>). Hub clients need
 /// none of it: SignalR's Redis backplane reaches them. What another node hears also matters to the dispatcher: a run
 /// queued, ended or a job queued there wakes it (<see cref="QueueSignal"/>), and a run cancelled on a node that does
 /// not run it is stopped by the node whose launcher follows it.
@@ -40,6 +40,7 @@ public sealed class NodeEvents(
     IDisposable? trainingSubscription;
     InSilicoJobs? jobs;
     SubmissionNotifications? leaderboards;
+    Ensembles.EnsembleJobs? ensembles;
 
     /// <summary>Messages heard from other nodes (for tests and logs).</summary>
     public long Received => Interlocked.Read(ref received);
@@ -65,11 +66,18 @@ public sealed class NodeEvents(
         if (jobs is not null) jobs.Published += OnJobPublished;
         leaderboards = services.GetService<SubmissionNotifications>();
         if (leaderboards is not null) leaderboards.Announced += OnLeaderboardsAnnounced;
+        ensembles = services.GetService<Ensembles.EnsembleJobs>();
+        if (ensembles is not null) ensembles.Changed += OnEnsembleChanged;
         logger.LogInformation("Node {Node}: events cross web nodes through Redis {Redis} (channel {Channel}).",
             lease.NodeId, redis.GetEndPoints().FirstOrDefault(), channel);
     }
 
     void OnJobPublished(InSilicoJob job) => _ = SendAsync("insilicoJob", job, job.RunId);
+
+    void OnEnsembleChanged(long id)
+    {
+        if (!Ensembles.EnsembleJobs.IsRemoteChange) _ = SendAsync("ensemble", id, null);
+    }
 
     void OnLeaderboardsAnnounced() => _ = SendAsync("leaderboards", new { }, null);
 
@@ -122,6 +130,9 @@ public sealed class NodeEvents(
                     jobs?.ApplyRemote(job);
                     signal.Wake();
                     break;
+                case "ensemble":
+                    ensembles?.ApplyRemote(envelope.Payload.GetInt64());
+                    break;
                 case "leaderboards":
                     if (leaderboards is not null) await leaderboards.NotifyLocalAsync();
                     break;
@@ -160,6 +171,7 @@ public sealed class NodeEvents(
         trainingSubscription = null;
         if (jobs is not null) jobs.Published -= OnJobPublished;
         if (leaderboards is not null) leaderboards.Announced -= OnLeaderboardsAnnounced;
+        if (ensembles is not null) ensembles.Changed -= OnEnsembleChanged;
         if (queue is not null) await queue.UnsubscribeAsync();
         queue = null;
     }
