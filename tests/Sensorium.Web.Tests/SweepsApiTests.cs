@@ -153,27 +153,4 @@ public sealed class SweepsApiTests : IDisposable
         await launcher.WaitForAsync(3);
         Assert.Equal(sweepRuns[1].Id, launcher.Launched[2]);
     }
-
-    sealed class CountingLauncher : IRunLauncher
-    {
-        readonly ConcurrentQueue<long> launched = new();
-        readonly SemaphoreSlim changed = new(0);
-        public IReadOnlyList<long> Launched => [.. launched];
-        public bool IsAvailable => true;
-
-        public Task<int> LaunchAsync(Run run, CancellationToken cancellationToken)
-        {
-            launched.Enqueue(run.Id);
-            changed.Release();
-            return Task.FromResult(4242);
-        }
-
-        public Task StopAsync(long runId, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public async Task WaitForAsync(int count)
-        {
-            while (launched.Count < count)
-                if (!await changed.WaitAsync(TimeSpan.FromSeconds(30))) throw new TimeoutException($"{launched.Count} of {count} runs launched.");
-        }
-    }
 }
