@@ -227,10 +227,12 @@ public static class CliHelp
                 "stacked_core_full_gauss_readout (e.g. sensorium_sota_model.pth)", Required: true),
             new("out", "RUNDIR", Required: true),
             new("data", "DIR", "the dataset whose mice the model predicts (used by evaluate and submission make)", Required: true),
-            new("model", "sota|ln", "sota (ELU core) or ln (linear core): the one thing the weights cannot tell (default sota)"),
+            new("model", "sota|ln|cnn-wide", "sota (ELU core, default), ln (linear core) or cnn-wide (the ELU core fed at --scale 0.5):\n" +
+                "what the weights cannot tell. vit is refused: no official weights exist and a state dict does not tell its architecture"),
+            new("scale", "X", "the input scale the model was trained at (default 0.25; 0.5 for cnn-wide)"),
             new("seed", "N"),
         ],
-        ["Architecture, mice and neuron counts are read from the weights. Prints the run's spec as JSON."]),
+        ["Architecture (layers, channels, kernels), mice and neuron counts are read from the weights. Prints the run's spec as JSON."]),
 
         new("inspect", "describe the mice of a dataset root, mouse folder or mouse zip (JSON)", [],
             ["PATH: a dataset root, a mouse folder or a mouse .zip"], Positional: "PATH"),

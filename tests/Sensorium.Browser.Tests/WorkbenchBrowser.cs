@@ -74,6 +74,38 @@ internal static class WorkbenchBrowser
     /// </summary>
     public static Task InteractiveAsync(IPage page) => page.Locator(".workbench[data-interactive=true]").WaitForAsync();
 
+    /// <summary>
+    /// Opens <paramref name="path"/> on a phone-wide page and fails, naming what sticks out (with a screenshot
+    /// phone-overflow.png in the artifacts), when the page is wider than the screen, or when the app bar takes more than
+    /// one line. Measured as a user sees it: after the stylesheets (MudBlazor's table turns into cards below its
+    /// breakpoint only once its CSS applies; a layout forced before that is the bare table) and once the circuit has
+    /// attached.
+    /// </summary>
+    public static async Task AssertFitsPhoneAsync(IPage page, string path, int screen = 390)
+    {
+        await page.GotoAsync(path, new() { WaitUntil = WaitUntilState.Commit });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).WaitForAsync();
+        await page.WaitForLoadStateAsync(LoadState.Load);
+        await InteractiveAsync(page);
+        var width = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
+        if (width > screen)
+        {
+            var culprit = await page.EvaluateAsync<string>($$"""
+                [...document.querySelectorAll('body *')]
+                    .map(e => [e, e.getBoundingClientRect()])
+                    .filter(([e, r]) => r.right > {{screen}} && r.width > 0)
+                    .sort((a, b) => a[1].width - b[1].width)
+                    .slice(0, 3)
+                    .map(([e, r]) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} (right ${Math.round(r.right)} px): ${e.textContent.trim().slice(0, 60)}`)
+                    .join('; ')
+                """);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(LiveRunTests.ArtifactsDirectory, "phone-overflow.png") });
+            Assert.Fail($"{path} is {width} px wide on a {screen} px screen; sticking out: {culprit}");
+        }
+        var bar = await page.EvaluateAsync<double>("document.querySelector('.mud-appbar').getBoundingClientRect().height");
+        Assert.True(bar is > 0 and <= 64, $"the app bar is {bar} px high on {path}");
+    }
+
     public static async Task SetAsync(IPage page, string selector, string value)
     {
         var input = page.Locator(selector);

@@ -112,36 +112,13 @@ public sealed class WorkbenchTourTests() : BrowserSession
         await ShotAsync(page, "runs");
 
         Step("phone");
-        // A phone: one-line app bar, no page wider than the screen.
+        // A phone: one-line app bar, no page wider than the screen. (A sweep's page and an ensemble's page, with their
+        // runs, plots, scores and submissions, are measured the same way by SweepEnsembleFlowTests, where they exist.)
         await page.SetViewportSizeAsync(390, 844);
-        foreach (var path in new[] { "/runs", runUrl, "/submissions", "/datasets" })
+        foreach (var path in new[] { "/runs", runUrl, "/submissions", "/datasets", "/sweeps" })
         {
             Step("phone " + path);
-            await page.GotoAsync(path, new() { WaitUntil = WaitUntilState.Commit });
-            await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).WaitForAsync();
-            // Measured as a user sees it: after the stylesheets (MudBlazor's table turns into cards below
-            // its breakpoint only once its CSS applies; a layout forced before that is the bare table) and
-            // once the circuit has attached.
-            await page.WaitForLoadStateAsync(LoadState.Load);
-            await Interactive(page);
-            var width = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
-            if (width > 390)
-            {
-                // Name what sticks out, and keep a picture of it.
-                var culprit = await page.EvaluateAsync<string>("""
-                    [...document.querySelectorAll('body *')]
-                        .map(e => [e, e.getBoundingClientRect()])
-                        .filter(([e, r]) => r.right > 390 && r.width > 0)
-                        .sort((a, b) => a[1].width - b[1].width)
-                        .slice(0, 3)
-                        .map(([e, r]) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} (right ${Math.round(r.right)} px): ${e.textContent.trim().slice(0, 60)}`)
-                        .join('; ')
-                    """);
-                await ShotAsync(page, "phone-overflow");
-                Assert.Fail($"{path} is {width} px wide on a 390 px screen; sticking out: {culprit}");
-            }
-            var bar = await page.EvaluateAsync<double>("document.querySelector('.mud-appbar').getBoundingClientRect().height");
-            Assert.True(bar is > 0 and <= 64, $"the app bar is {bar} px high on {path}");
+            await WorkbenchBrowser.AssertFitsPhoneAsync(page, path);
         }
         Step("phone chart text");
         // The run's charts on the phone: every shown SVG text at least 11 CSS px (its font size × the SVG's scale).

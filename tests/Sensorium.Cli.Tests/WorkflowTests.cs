@@ -186,4 +186,49 @@ public class WorkflowTests(TinyDatasetFixture dataset)
         Assert.Equal(1, code);
         Assert.Contains("7776", error);
     }
+
+    [Fact]
+    public void A_cnn_wide_run_imports_at_its_input_scale_and_predicts_as_before_while_vit_is_refused_by_name()
+    {
+        // A CNN of the cnn-wide kind (the Stacked2d core fed at scale 0.5; 2 layers of 8 channels keep it quick: the
+        // weights, not the preset, give the layers and channels), trained one epoch here, then imported as cnn-wide.
+        string specFile = dataset.Path_("wide-spec.json");
+        File.WriteAllText(specFile, JsonSerializer.Serialize(new
+        {
+            dataset = new { path = dataset.Data, track = "sensorium", scale = 0.5 },
+            model = new { core = new { kind = "stacked2d", layers = 2, hiddenChannels = 8 } },
+            trainer = new { maxEpochs = 1, batchSize = 32, device = "cpu", threads = 1 },
+            seed = 3,
+        }));
+        string trained = dataset.Path_("wide-trained");
+        var (code, _, error) = Run("train", "--spec", specFile, "--out", trained);
+        Assert.True(code == 0, error);
+
+        string imported = dataset.Path_("wide-imported");
+        (code, var output, error) = Run("checkpoint", "import", "--file", Path.Combine(trained, "model.pth"), "--out", imported,
+            "--data", dataset.Data, "--model", "cnn-wide");
+        Assert.True(code == 0, error);
+        var spec = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(0.5, spec.GetProperty("dataset").GetProperty("scale").GetDouble());
+        var core = spec.GetProperty("model").GetProperty("core");
+        Assert.Equal(("stacked2d", 2, 8), (core.GetProperty("kind").GetString(), core.GetProperty("layers").GetInt32(), core.GetProperty("hiddenChannels").GetInt32()));
+        Assert.Contains("input scale 0.5", error);
+
+        // The imported run predicts what the trained one does: the same weights fed the same 72×128 images.
+        string Validation(string run)
+        {
+            var (c, o, e) = Run("evaluate", "--run", run, "--tier", "validation", "--device", "cpu");
+            Assert.True(c == 0, e);
+            return JsonDocument.Parse(o).RootElement.GetProperty("mice")[0].GetProperty("single_trial_correlation").GetDouble().ToString("R");
+        }
+        Assert.Equal(Validation(trained), Validation(imported));
+
+        // A vision transformer has no official weights and its architecture is not in a state dict: refused, saying so.
+        (code, _, error) = Run("checkpoint", "import", "--file", Path.Combine(trained, "model.pth"), "--out", dataset.Path_("vit-imported"),
+            "--data", dataset.Data, "--model", "vit");
+        Assert.Equal(1, code);
+        Assert.Contains("a vit core cannot be imported", error);
+        Assert.Contains("sota, ln, cnn-wide", error);
+        Assert.False(Directory.Exists(dataset.Path_("vit-imported")));
+    }
 }

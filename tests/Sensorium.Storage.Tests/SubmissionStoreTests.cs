@@ -1,4 +1,5 @@
 using Sensorium.Storage.Accounts;
+using Sensorium.Storage.Ensembles;
 using Sensorium.Storage.Runs;
 using Sensorium.Storage.Submissions;
 
@@ -42,6 +43,37 @@ public abstract class SubmissionStoreTests(DatabaseEngine engine) : IDisposable
         Assert.Single(await store.TimesSinceAsync(alpha.Id, "sensorium", "test", a.CreatedAt.AddHours(-1)));
         Assert.Empty(await store.TimesSinceAsync(alpha.Id, "sensorium", "test", a.CreatedAt.AddSeconds(1)));
         Assert.Empty(await store.TimesSinceAsync(alpha.Id, "sensorium+", "test", a.CreatedAt.AddHours(-1)));
+    }
+
+    [Fact]
+    public async Task A_submission_made_from_an_ensemble_keeps_its_ensemble_and_is_listed_for_it_only()
+    {
+        var team = await new TeamStore(temp.Database, temp.Time).CreateAsync("alpha");
+        var user = await new UserStore(temp.Database, temp.Time).CreateAsync("ada", "h", team.Id, false);
+        var runs = new RunStore(temp.Database, temp.Time);
+        var first = await runs.CreateAsync(new NewRun(team.Id, user.Id, "a", "{}", null));
+        var second = await runs.CreateAsync(new NewRun(team.Id, user.Id, "b", "{}", null));
+        var ensembles = new EnsembleStore(temp.Database, temp.Time);
+        var pair = await ensembles.CreateAsync(new NewEnsemble(team.Id, user.Id, "pair", "/data", ["26872-17-20"], [first.Id, second.Id], Waiting: false));
+        var other = await ensembles.CreateAsync(new NewEnsemble(team.Id, user.Id, "other", "/data", ["26872-17-20"], [first.Id, second.Id], Waiting: false));
+        var store = new SubmissionStore(temp.Database, temp.Time);
+
+        var fromEnsemble = await store.CreateAsync(Entry(team.Id, user.Id, "sensorium", "test", 0.5) with { EnsembleId = pair.Id });
+        var fromRun = await store.CreateAsync(Entry(team.Id, user.Id, "sensorium", "final_test", 0.4, first.Id));
+        var uploaded = await store.CreateAsync(Entry(team.Id, user.Id, "sensorium+", "test", 0.3));
+
+        Assert.Equal(pair.Id, fromEnsemble.EnsembleId);
+        Assert.Null(fromEnsemble.RunId);
+        Assert.Equal(fromEnsemble, await store.GetAsync(fromEnsemble.Id));
+        Assert.Null((await store.GetAsync(fromRun.Id))!.EnsembleId);
+        Assert.Null((await store.GetAsync(uploaded.Id))!.EnsembleId);
+        Assert.Equal(fromEnsemble.Id, Assert.Single(await store.ListForEnsembleAsync(pair.Id)).Id);
+        Assert.Empty(await store.ListForEnsembleAsync(other.Id));
+        Assert.Equal(pair.Id, (await store.ListForBoardAsync("sensorium", "test")).Single().Submission.EnsembleId);
+
+        // The reference is a foreign key: no submission of an ensemble that does not exist.
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(
+            () => store.CreateAsync(Entry(team.Id, user.Id, "sensorium", "test", 0.1) with { EnsembleId = other.Id + 100 }));
     }
 
     [Fact]

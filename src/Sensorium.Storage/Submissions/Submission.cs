@@ -11,6 +11,8 @@ public sealed record Submission
     public long UserId { get; init; }
     /// <summary>The run it was made from; null for a CSV made elsewhere.</summary>
     public long? RunId { get; init; }
+    /// <summary>The ensemble it was made from (migration 0012); null otherwise.</summary>
+    public long? EnsembleId { get; init; }
     public required string Track { get; init; }
     public required string Tier { get; init; }
     public required string FileName { get; init; }

@@ -9,14 +9,14 @@ public sealed class SubmissionStore(Database database, TimeProvider time)
     {
         await using var connection = database.Open();
         return await connection.QuerySingleAsync<Submission>("""
-            INSERT INTO submissions (team_id, user_id, run_id, track, tier, file_name, file_path, file_bytes,
+            INSERT INTO submissions (team_id, user_id, run_id, ensemble_id, track, tier, file_name, file_path, file_bytes,
                 single_trial_correlation, correlation_to_average, feve, warnings_json, is_baseline, note, created_at)
-            VALUES (@TeamId, @UserId, @RunId, @Track, @Tier, @FileName, @FilePath, @FileBytes,
+            VALUES (@TeamId, @UserId, @RunId, @EnsembleId, @Track, @Tier, @FileName, @FilePath, @FileBytes,
                 @SingleTrialCorrelation, @CorrelationToAverage, @Feve, @WarningsJson, @IsBaseline, @Note, @now)
             RETURNING *
             """, new
         {
-            submission.TeamId, submission.UserId, submission.RunId, submission.Track, submission.Tier, submission.FileName,
+            submission.TeamId, submission.UserId, submission.RunId, submission.EnsembleId, submission.Track, submission.Tier, submission.FileName,
             submission.FilePath, submission.FileBytes, submission.SingleTrialCorrelation, submission.CorrelationToAverage,
             submission.Feve, submission.WarningsJson, submission.IsBaseline, submission.Note, now = time.GetUtcNow(),
         });
@@ -42,6 +42,14 @@ public sealed class SubmissionStore(Database database, TimeProvider time)
         await using var connection = database.Open();
         return (await connection.QueryAsync<Submission>(
             "SELECT * FROM submissions WHERE run_id = @runId ORDER BY created_at DESC, id DESC", new { runId })).AsList();
+    }
+
+    /// <summary>An ensemble's submissions, newest first.</summary>
+    public async Task<IReadOnlyList<Submission>> ListForEnsembleAsync(long ensembleId)
+    {
+        await using var connection = database.Open();
+        return (await connection.QueryAsync<Submission>(
+            "SELECT * FROM submissions WHERE ensemble_id = @ensembleId ORDER BY created_at DESC, id DESC", new { ensembleId })).AsList();
     }
 
     /// <summary>Every submission of a track and tier with its team's name (leaderboards rank them in the app).</summary>

@@ -37,12 +37,12 @@ public static class Tracks
 /// before an administrator reveals its track.
 /// </summary>
 public sealed record SubmissionResponse(
-    long Id, long TeamId, string? TeamName, long? RunId, string Track, string Tier, string FileName, long FileBytes,
+    long Id, long TeamId, string? TeamName, long? RunId, long? EnsembleId, string Track, string Tier, string FileName, long FileBytes,
     DateTimeOffset CreatedAt, bool IsBaseline, bool ScoresHidden,
     double? SingleTrialCorrelation, double? CorrelationToAverage, double? Feve, string[] Warnings)
 {
     public static SubmissionResponse From(Submission s, bool scoresVisible, string? teamName = null) => new(
-        s.Id, s.TeamId, teamName, s.RunId, s.Track, s.Tier, s.FileName, s.FileBytes, s.CreatedAt, s.IsBaseline,
+        s.Id, s.TeamId, teamName, s.RunId, s.EnsembleId, s.Track, s.Tier, s.FileName, s.FileBytes, s.CreatedAt, s.IsBaseline,
         !scoresVisible,
         scoresVisible ? s.SingleTrialCorrelation : null,
         scoresVisible ? s.CorrelationToAverage : null,
@@ -66,4 +66,7 @@ public sealed record SubmitResult(SubmitOutcome Outcome, Submission? Submission,
 
 /// <summary>Who submits what.</summary>
 /// <param name="IsAdmin">The host: its entries are baselines, marked and not ranked, and not limited per day.</param>
-public sealed record SubmitRequest(long TeamId, long UserId, bool IsAdmin, string Track, string Tier, string FileName, long? RunId = null);
+/// <param name="RunId">The run the file was made from (its page's panel); null otherwise.</param>
+/// <param name="EnsembleId">The ensemble the file was made from (its page's panel); null otherwise.</param>
+public sealed record SubmitRequest(long TeamId, long UserId, bool IsAdmin, string Track, string Tier, string FileName, long? RunId = null,
+    long? EnsembleId = null);

@@ -16,6 +16,15 @@ public sealed class SubmissionService(
 {
     public long MaxUploadBytes => staging.MaxUploadBytes;
 
+    /// <summary>The entries made from a run or an ensemble, newest first, as the viewer may see them (a panel's history).</summary>
+    public async Task<IReadOnlyList<SubmissionResponse>> ListMadeFromAsync(long? runId, long? ensembleId, bool isAdmin) =>
+        runId is { } run ? await visibility.ListForRunAsync(run, isAdmin)
+        : ensembleId is { } ensemble ? await visibility.ListForEnsembleAsync(ensemble, isAdmin)
+        : [];
+
+    /// <summary>Called after any change of any leaderboard (an entry scored here or elsewhere, a reveal).</summary>
+    public IDisposable Subscribe(Func<Task> handler) => notifications.Subscribe(handler);
+
     /// <summary>Streams <paramref name="content"/> to disk, validates, scores and stores it.</summary>
     public async Task<SubmitResult> SubmitAsync(SubmitRequest request, Stream content, CancellationToken cancel = default)
     {
@@ -64,7 +73,7 @@ public sealed class SubmissionService(
 
         var (stored, late) = await admission.StoreIfAdmittedAsync(request, new Submission
         {
-            TeamId = request.TeamId, UserId = request.UserId, RunId = request.RunId, Track = request.Track,
+            TeamId = request.TeamId, UserId = request.UserId, RunId = request.RunId, EnsembleId = request.EnsembleId, Track = request.Track,
             Tier = request.Tier, FileName = fileName, FilePath = path, FileBytes = bytes,
             SingleTrialCorrelation = metrics.SingleTrialCorrelation, CorrelationToAverage = metrics.CorrelationToAverage,
             Feve = metrics.Feve, IsBaseline = request.IsAdmin,

@@ -29,6 +29,13 @@ public sealed class SubmissionVisibility(SubmissionStore store, SubmissionNotifi
             .Select(s => SubmissionResponse.From(s, ScoresVisible(s, isAdmin, revealed.Contains(s.Track)))).ToList();
     }
 
+    public async Task<IReadOnlyList<SubmissionResponse>> ListForEnsembleAsync(long ensembleId, bool isAdmin)
+    {
+        var revealed = await RevealedAsync();
+        return (await store.ListForEnsembleAsync(ensembleId))
+            .Select(s => SubmissionResponse.From(s, ScoresVisible(s, isAdmin, revealed.Contains(s.Track)))).ToList();
+    }
+
     /// <summary>The submission for a download: a team's own, or any for an administrator.</summary>
     public async Task<Submission?> GetForDownloadAsync(long id, long? teamId, bool isAdmin) =>
         await store.GetAsync(id) is { } s && (isAdmin || s.TeamId == teamId) && File.Exists(s.FilePath) ? s : null;
