@@ -58,6 +58,10 @@ public sealed class SweepEnsembleFlowTests() : BrowserSession
         await Assertions.Expect(page.Locator(".sweep-runs .run-status[data-status=succeeded]")).ToHaveCountAsync(2, new() { Timeout = Long });
         await Assertions.Expect(page.Locator(".sweep-best-mark")).ToHaveCountAsync(1, new() { Timeout = 60_000 });
         await Assertions.Expect(page.Locator(".sweep-plots svg")).Not.ToHaveCountAsync(0);
+        // Sorted by validation score, best first, the header showing its arrow.
+        await page.Locator(".sweep-runs button.sort-score").ClickAsync();
+        await Assertions.Expect(page.Locator(".sweep-runs button.sort-score")).ToHaveTextAsync("Validation ↓", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator(".sweep-runs tbody tr").First.Locator(".sweep-best-mark")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         var ensembleButton = page.Locator("a.sweep-ensemble");
         await Assertions.Expect(ensembleButton).ToHaveTextAsync("Ensemble top 2", new() { Timeout = 60_000 });
         var sweepRuns = (await page.Locator(".sweep-runs tbody a[href^='/runs/']").AllTextContentsAsync()).Select(long.Parse).Order().ToList();
@@ -125,6 +129,18 @@ public sealed class SweepEnsembleFlowTests() : BrowserSession
         await page.Locator(".run-status[data-status=succeeded]").WaitForAsync(new() { Timeout = Long });
         await Assertions.Expect(page.Locator("table:has(th:has-text('Train loss')) tbody tr")).ToHaveCountAsync(2, new() { Timeout = 60_000 });
         Assert.Equal(JsonValueKind.Number, (await RunAsync(page, vitId)).GetProperty("bestScore").ValueKind);
+
+        Step("screenshots");
+        // The README's pictures of both pages (UPDATE_SCREENSHOTS=1 copies them into the repository).
+        await page.SetViewportSizeAsync(1280, 800);
+        await page.GotoAsync(sweepUrl);
+        await WorkbenchBrowser.InteractiveAsync(page);
+        await page.Locator(".sweep-plots svg").First.WaitForAsync();
+        await WorkbenchTourTests.ShotAsync(page, "sweep");
+        await page.GotoAsync(ensembleUrl);
+        await WorkbenchBrowser.InteractiveAsync(page);
+        await page.Locator("[data-testid=ensemble-submissions-panel] [data-testid=submission-row]").First.WaitForAsync();
+        await WorkbenchTourTests.ShotAsync(page, "ensemble");
 
         Step("phone");
         await page.SetViewportSizeAsync(390, 844);

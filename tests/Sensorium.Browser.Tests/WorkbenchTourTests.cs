@@ -178,7 +178,7 @@ public sealed class WorkbenchTourTests() : BrowserSession
     }
 
     /// <summary>A screenshot of the page's viewport into the artifacts (and the README's folder with UPDATE_SCREENSHOTS=1).</summary>
-    static async Task ShotAsync(IPage page, string name)
+    internal static async Task ShotAsync(IPage page, string name)
     {
         var file = Path.Combine(LiveRunTests.ArtifactsDirectory, name + ".png");
         await page.ScreenshotAsync(new() { Path = file });

@@ -60,6 +60,9 @@ public sealed class SweepPageTests
         // Sorting: by validation (best first), then by the swept field, descending on a second click.
         cut.Find("button.sort-score").Click();
         cut.WaitForAssertion(() => Assert.Contains($"/runs/{runs[1].Id}", cut.FindAll(".sweep-runs tbody tr")[0].InnerHtml));
+        // The headers name their columns, the sorted one with its arrow (a Razor slip once printed "Status@Arrow(…)").
+        Assert.Equal("Validation ↓", cut.Find("button.sort-score").TextContent.Trim());
+        Assert.Equal("Status", cut.Find("button.sort-status").TextContent.Trim());
         cut.Find("button.sort-field").Click();
         cut.Find("button.sort-field").Click();
         cut.WaitForAssertion(() => Assert.Contains($"/runs/{runs[2].Id}", cut.FindAll(".sweep-runs tbody tr")[0].InnerHtml));
