@@ -11,12 +11,16 @@ namespace Sensorium.Browser.Tests;
 /// each, and find the entries on the ensemble's page, the submissions page and both leaderboards, each pointing back to
 /// the ensemble. The sweep and ensemble pages are then checked at phone width. The models are tiny (one transformer
 /// block of width 16, two epochs, the two competition mice) so that the whole flow costs a few minutes on a busy
-/// 2-core machine.
+/// 2-core machine; the app runs them one at a time in one slot of two threads (fewer worker processes side by side).
 /// </summary>
-public sealed class SweepEnsembleFlowTests() : BrowserSession
+public sealed class SweepEnsembleFlowTests() : BrowserSession(new Dictionary<string, string>
+{
+    ["Workbench__Devices__0__Slots"] = "1",
+    ["Worker__ThreadsPerSlot"] = "2",
+})
 {
     static readonly TimeSpan Startup = TimeSpan.FromMinutes(3);
-    const float Long = 300_000; // ms: three tiny runs on two slots, then an evaluation, on a busy 2-core machine
+    const float Long = 300_000; // ms: three tiny runs one after another, then an evaluation, on a busy 2-core machine
     static readonly string[] Mice = ["26872-17-20", "27204-5-13"];
 
     /// <summary>Where the test is, in the artifacts folder as it goes (a hang shows its last step).</summary>
