@@ -9,7 +9,8 @@
 #                                     [--configs "single joint"]
 #   --cli   another build of the CLI (e.g. a worktree of an older commit) to count "before" and "after" alike: a
 #           sensorium.dll (run with dotnet) or a self-contained `sensorium` executable (as scripts/gpu-quality.sh carries).
-# Always on the CPU (--device cpu), also on a machine with a GPU. Prints one line per run and a summary; the figures depend on the machine and its load: quote them with `uptime`.
+# Always on the CPU (--device cpu), also on a machine with a GPU. Prints one line per run and a summary; the figures
+# depend on the machine and its load: quote them with `uptime`.
 # The diagnostics of issue 9 pass through the environment to every run (see src/Sensorium.Training/Health/DIVERGENCE.md):
 #   SENSORIUM_GC_STRESS=1 SENSORIUM_ALLOC_FILL=junk scripts/stress-divergence.sh --seeds 4 --epochs 1
 set -euo pipefail
