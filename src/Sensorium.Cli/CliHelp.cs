@@ -228,7 +228,8 @@ public static class CliHelp
             new("out", "RUNDIR", Required: true),
             new("data", "DIR", "the dataset whose mice the model predicts (used by evaluate and submission make)", Required: true),
             new("model", "sota|ln|cnn-wide", "sota (ELU core, default), ln (linear core) or cnn-wide (the ELU core fed at --scale 0.5):\n" +
-                "what the weights cannot tell. vit is refused: no official weights exist and a state dict does not tell its architecture"),
+                "what the weights cannot tell. vit is refused: no official weights of one exist, and a state dict does\n" +
+                "not tell its architecture"),
             new("scale", "X", "the input scale the model was trained at (default 0.25; 0.5 for cnn-wide)"),
             new("seed", "N"),
         ],
