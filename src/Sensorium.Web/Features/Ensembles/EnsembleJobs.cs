@@ -30,6 +30,10 @@ public sealed class EnsembleJobs(CliLauncher cli, IOptions<WorkerOptions> worker
 {
     public const string InterruptedMessage = "The server stopped while this ensemble was being evaluated. Evaluate it again.";
 
+    /// <summary>Why no ensemble can be evaluated on this server (it runs no worker processes), or null.</summary>
+    public string? CannotEvaluate => worker.Value.Enabled ? null
+        : "This server runs no worker processes (Worker:Enabled is false), so ensembles cannot be evaluated.";
+
     private readonly ConcurrentDictionary<long, Task> _supervising = new();
     private readonly CancellationTokenSource _stopping = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
 
@@ -104,7 +108,7 @@ public sealed class EnsembleJobs(CliLauncher cli, IOptions<WorkerOptions> worker
         if (runIds.Distinct().Count() != runIds.Count)
             return new(null, new Dictionary<string, string[]> { ["runs"] = [$"Run {runIds.GroupBy(r => r).First(g => g.Count() > 1).Key} is listed twice."] });
         if (name is { Length: > 200 }) errors["name"] = ["The name is longer than 200 characters."];
-        if (!worker.Value.Enabled) errors["runs"] = ["This server runs no worker processes (Worker:Enabled is false), so ensembles cannot be evaluated."];
+        if (CannotEvaluate is { } why) errors["runs"] = [why];
         var problems = new List<string>();
         var members = new List<Run>();
         foreach (long id in runIds)
