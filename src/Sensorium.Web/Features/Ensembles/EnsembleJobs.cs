@@ -9,6 +9,7 @@ using RunSpec = Sensorium.Training.RunSpec;
 using Sensorium.Web.Features.Runs.Scheduling;
 using Sensorium.Web.Features.Runs.Worker;
 using Sensorium.Web.Features.Submissions;
+using Sensorium.Web.Features.Datasets;
 using Sensorium.Web.Hosting;
 
 namespace Sensorium.Web.Features.Ensembles;
@@ -82,8 +83,8 @@ public sealed class EnsembleJobs(CliLauncher cli, IOptions<WorkerOptions> worker
             else
             {
                 spec = RunSpec.FromJson(run.SpecJson, $"run {run.Id}");
-                var registered = (await datasets.ListAsync()).FirstOrDefault(d => string.Equals(d.Name, spec.Dataset.Path, StringComparison.OrdinalIgnoreCase));
-                dataset = Path.GetFullPath(registered?.Path ?? spec.Dataset.Path, workbench.Value.DataDirectory);
+                var registered = StoredDataset.Find(await datasets.ListAsync(), spec.Dataset);
+                dataset = Path.GetFullPath(registered?.Path ?? StoredDataset.NameOf(spec.Dataset), workbench.Value.DataDirectory);
             }
             var mice = spec.Dataset.Mice ?? spec.Dataset.TrackMice;
             return (dataset.TrimEnd(Path.DirectorySeparatorChar), mice is null ? "" : string.Join(',', mice));
