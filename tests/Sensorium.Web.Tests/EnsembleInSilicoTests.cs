@@ -82,6 +82,23 @@ public sealed class EnsembleInSilicoTests
         Assert.False(File.Exists(Path.Combine(jobs.ResultsDirectory(a)!, "scores.json"))); // nothing written into a member's folder
     }
 
+    [Fact]
+    public void A_jobs_target_crosses_web_nodes_intact_in_the_json_other_nodes_read()
+    {
+        // As Features/Nodes/NodeEvents (de)serializes a job change for other web nodes.
+        var json = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)
+        {
+            Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase) },
+        };
+        foreach (var target in new[] { InSilicoTarget.OfEnsemble(7), InSilicoTarget.OfRun(7) })
+        {
+            var job = new InSilicoJob(target, InSilicoJobState.Running, "rf: gradient 3/10", 0.25, null, DateTimeOffset.UnixEpoch, "cpu");
+            var back = System.Text.Json.JsonSerializer.Deserialize<InSilicoJob>(System.Text.Json.JsonSerializer.Serialize(job, json), json)!;
+            Assert.Equal(job, back);
+            Assert.Equal(target.IsEnsemble ? null : 7, back.RunId);
+        }
+    }
+
     /// <summary>An ensemble stored as evaluated (inserted as such: no dispatcher may pick it up), with a folder whose
     /// manifest names two member folders (spec + weights file), and in-silico results written by the real writer.</summary>
     static async Task<(Ensemble Ensemble, Sensorium.Storage.Accounts.Team Team, Sensorium.Storage.Accounts.User Member)> EvaluatedEnsembleWithResultsAsync(WorkbenchApp app)
