@@ -7,8 +7,10 @@
 #
 # Usage: scripts/stress-divergence.sh [--seeds N] [--epochs E] [--threads T] [--data DIR] [--cli PATH/sensorium.dll]
 #                                     [--configs "single joint"]
-#   --cli   another build of the CLI (e.g. a worktree of an older commit) to count "before" and "after" alike.
-# Prints one line per run and a summary; the figures depend on the machine and its load: quote them with `uptime`.
+#   --cli   another build of the CLI (e.g. a worktree of an older commit) to count "before" and "after" alike: a
+#           sensorium.dll (run with dotnet) or a self-contained `sensorium` executable (as scripts/gpu-quality.sh carries).
+# Always on the CPU (--device cpu), also on a machine with a GPU. Prints one line per run and a summary; the figures
+# depend on the machine and its load: quote them with `uptime`.
 # The diagnostics of issue 9 pass through the environment to every run (see src/Sensorium.Training/Health/DIVERGENCE.md):
 #   SENSORIUM_GC_STRESS=1 SENSORIUM_ALLOC_FILL=junk scripts/stress-divergence.sh --seeds 4 --epochs 1
 set -euo pipefail
@@ -26,11 +28,12 @@ if [ -z "$cli" ]; then
   cli=src/Sensorium.Cli/bin/Release/net10.0/sensorium.dll
 fi
 [ -f "$cli" ] || { echo "no CLI at $cli" >&2; exit 1; }
+run_cli() { case "$cli" in *.dll) dotnet "$cli" "$@";; *) "$cli" "$@";; esac; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 if [ -z "$data" ]; then
   data="$work/small"
   echo "generating the small synthetic preset in $data ..." >&2
-  dotnet "$cli" synth --preset small --out "$data" >/dev/null
+  run_cli synth --preset small --out "$data" >/dev/null
 fi
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $seeds seeds x $epochs epochs, $threads threads; diagnostics: GC stress ${SENSORIUM_GC_STRESS:-off}, allocator fill ${SENSORIUM_ALLOC_FILL:-off}${ATEN_CPU_CAPABILITY:+, ATEN_CPU_CAPABILITY=$ATEN_CPU_CAPABILITY}"
@@ -41,7 +44,7 @@ for config in $configs; do
     out="$work/$config-$seed"
     if [ "$config" = single ]; then args=(--track sensorium); else args=(--track sensorium --mice 26872-17-20,27204-5-13); fi
     set +e
-    dotnet "$cli" train --data "$data" "${args[@]}" --epochs "$epochs" --threads "$threads" --seed "$seed" --out "$out" \
+    run_cli train --device cpu --data "$data" "${args[@]}" --epochs "$epochs" --threads "$threads" --seed "$seed" --out "$out" \
       >"$out.json" 2>"$out.err"
     code=$?
     set -e

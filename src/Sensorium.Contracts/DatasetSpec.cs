@@ -18,8 +18,26 @@ public sealed record DatasetSpec
     /// <summary>The <see cref="Track"/> value that trains every mouse of the dataset with one shared core (not a competition track).</summary>
     public const string AllMice = "all";
 
-    /// <summary>Dataset root (folders and/or zips of mice in the official layout), or one mouse folder/zip.</summary>
+    /// <summary>
+    /// The registered dataset, by its name in the workbench: what a spec sent to the web API or stored with a run says.
+    /// Null in specs the CLI makes from a folder. The workbench resolves it to <see cref="Path"/> when it hands the
+    /// spec to a worker (the worker's copy carries both).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Name { get; init; }
+
+    /// <summary>
+    /// The folder a worker reads: the dataset root (folders and/or zips of mice in the official layout), or one mouse
+    /// folder/zip. "" in a spec that only names a registered dataset (<see cref="Name"/>). Specs the workbench stored
+    /// before <see cref="Name"/> existed hold the dataset's name here; the workbench reads them so (Sensorium.Web's
+    /// <c>StoredDataset</c>), nothing else does.
+    /// </summary>
+    [JsonIgnore]
     public string Path { get; init; } = "";
+
+    /// <summary><see cref="Path"/> in JSON, left out when empty (a spec that only names its dataset).</summary>
+    [JsonInclude, JsonPropertyName("path"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    private string? PathJson { get => Path.Length == 0 ? null : Path; init => Path = value ?? ""; }
 
     /// <summary>sensorium | sensorium+ | all.</summary>
     public string Track { get; init; } = Sensorium.Data.Track.SensoriumName;
@@ -48,7 +66,8 @@ public sealed record DatasetSpec
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(Path)) errors.Add("dataset path is required");
+        if (string.IsNullOrWhiteSpace(Path) && string.IsNullOrWhiteSpace(Name)) errors.Add("dataset path is required");
+        if (Name is not null && string.IsNullOrWhiteSpace(Name)) errors.Add("dataset name, when given, must not be blank");
         if (Sensorium.Data.Track.Find(Track) is null && Track != AllMice)
             errors.Add($"track must be {string.Join(", ", Sensorium.Data.Track.Names)} or {AllMice} (got '{Track}')");
         if (Mice is { Count: 0 }) errors.Add("mice, when given, must name at least one data key");

@@ -10,6 +10,10 @@ public static class DatasetLoader
     /// <summary>The mice of the spec (explicit list, else the track's, else every mouse of the dataset), in that order.</summary>
     public static IReadOnlyList<MouseEntry> Select(DatasetSpec spec)
     {
+        if (string.IsNullOrWhiteSpace(spec.Path))
+            throw new DataFormatException("dataset", spec.Name is { } name
+                ? $"the spec names the registered dataset '{name}' but no folder (path): the workbench resolves it before a worker reads it"
+                : "the spec has no dataset path");
         var found = SensoriumDataset.Discover(spec.Path);
         if (found.Count == 0) throw new DataFormatException(spec.Path, "no mouse found (expected folders or zips named static<animal>-<session>-<scan>-GrayImageNet-<hash>, or one mouse folder/zip)");
         var wanted = spec.Mice ?? spec.TrackMice;

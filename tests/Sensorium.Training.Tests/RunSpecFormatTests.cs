@@ -31,4 +31,32 @@ public class RunSpecFormatTests
         Assert.Contains("$.model", e.Message);
         Assert.Contains("core.layerz", e.Message);
     }
+
+    [Fact]
+    public void A_dataset_is_named_or_given_by_folder_and_each_writes_only_what_it_has()
+    {
+        // The CLI's spec: a folder, no name — written as before (no "name" key, "path" first).
+        var cli = new RunSpec { Dataset = new DatasetSpec { Path = "/data/small" } };
+        Assert.StartsWith("""
+            {
+              "dataset": {
+                "path": "/data/small",
+                "track":
+            """.ReplaceLineEndings("\n"), cli.ToJson().ReplaceLineEndings("\n"));
+        Assert.DoesNotContain("\"name\"", cli.ToJson());
+        Assert.Null(RunSpec.FromJson(cli.ToJson()).Dataset.Name);
+
+        // The workbench's spec names a registered dataset and has no folder; a worker's copy carries both.
+        var stored = new RunSpec { Dataset = new DatasetSpec { Name = "small" } };
+        Assert.DoesNotContain("\"path\"", stored.ToJson());
+        Assert.Empty(stored.Validate());
+        Assert.Equal(("small", ""), (RunSpec.FromJson(stored.ToJson()).Dataset.Name, RunSpec.FromJson(stored.ToJson()).Dataset.Path));
+        var worker = stored with { Dataset = stored.Dataset with { Path = "/data/small" } };
+        Assert.Equal(worker, RunSpec.FromJson(worker.ToJson()));
+
+        // A named spec is no folder: loading it says so instead of reading a relative "small".
+        var e = Assert.Throws<Sensorium.Data.DataFormatException>(() => DatasetLoader.Select(stored.Dataset));
+        Assert.Contains("registered dataset 'small' but no folder", e.Message);
+        Assert.Contains("dataset path is required", Assert.Single(new RunSpec().Validate()));
+    }
 }

@@ -93,4 +93,71 @@ public sealed class HostQueueTests
         Assert.Equal(1500, byPid[4242]);
         Assert.Equal(50, byPid[77]);
     }
+
+    /// <summary>
+    /// A slot a job holds (a run's in-silico experiments, an ensemble's evaluation) is not free: the host's queue page
+    /// counts it and lists the job, and each team's device panel shows it (its own by what it is, another team's as
+    /// "another team"), with the jobs waiting.
+    /// </summary>
+    [Fact]
+    public async Task A_slot_a_job_holds_shows_as_taken_on_the_queue_page_and_the_device_panel()
+    {
+        using var app = new WorkbenchApp(); // the default: one CPU slot
+        var (alpha, a) = await app.CreateTeamAsync("alpha");
+        var (beta, b) = await app.CreateTeamAsync("beta");
+        var store = app.Get<RunStore>();
+        var trained = await store.CreateAsync(new NewRun(alpha.Id, a.Id, "alpha-trained", WorkbenchApp.SpecJson(), null));
+        await store.TransitionAsync(trained.Id, RunStatus.Running, "cpu");
+        await store.TransitionAsync(trained.Id, RunStatus.Succeeded);
+        var jobs = app.Get<Sensorium.Storage.InSilico.InSilicoJobStore>();
+        var job = (await jobs.CreateAsync(new Sensorium.Storage.InSilico.NewInSilicoJob(trained.Id, alpha.Id, a.Id, 4, null)))!;
+        Assert.NotNull(await jobs.StartAsync(job.Id, "cpu")); // as the dispatcher does when it plans the job
+        var betaRuns = new List<Run>();
+        for (int i = 0; i < 2; i++)
+        {
+            var r = await store.CreateAsync(new NewRun(beta.Id, b.Id, $"beta-{i}", WorkbenchApp.SpecJson(), null));
+            await store.TransitionAsync(r.Id, RunStatus.Running, "cpu");
+            betaRuns.Add(await store.TransitionAsync(r.Id, RunStatus.Succeeded));
+        }
+        var ensemble = await app.Get<Sensorium.Storage.Ensembles.EnsembleStore>().CreateAsync(new Sensorium.Storage.Ensembles.NewEnsemble(
+            beta.Id, b.Id, "beta-ensemble", "test-data", ["26872-17-20"], [.. betaRuns.Select(r => r.Id)], Waiting: false));
+
+        var queue = app.Get<RunQueue>();
+        var forAlpha = await queue.GetOccupancyAsync(alpha.Id);
+        var cpu = Assert.Single(forAlpha.Devices);
+        Assert.Equal((0, 0, 0), (cpu.OwnRunIds.Count, cpu.OtherTeamsRunning, cpu.Free));
+        Assert.Equal(Sensorium.Web.Features.Runs.Scheduling.SlotWork.InSilicoJob, Assert.Single(cpu.OwnJobs!).Kind);
+        Assert.Equal((0, 1), (forAlpha.OwnQueuedJobs, forAlpha.TotalQueuedJobs));
+        var forBeta = await queue.GetOccupancyAsync(beta.Id);
+        Assert.Equal((0, 1, 0), (forBeta.Devices[0].OwnRunIds.Count, forBeta.Devices[0].OtherTeamsRunning, forBeta.Devices[0].Free));
+        Assert.Empty(forBeta.Devices[0].OwnJobs!);
+        Assert.Equal((1, 1), (forBeta.OwnQueuedJobs, forBeta.TotalQueuedJobs));
+
+        await using var context = new BunitContext();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.Services.AddSingleton(queue);
+        context.Services.AddSingleton(app.Get<TrainingNotifications>());
+        context.Services.AddSingleton(TimeProvider.System);
+        context.Services.AddSingleton(new DeviceMonitor(Microsoft.Extensions.Logging.Abstractions.NullLogger<DeviceMonitor>.Instance) { NvidiaSmi = null });
+        context.AddAuthorization().SetAuthorized("admin").SetRoles(WorkbenchClaims.AdminRole)
+            .SetClaims(new Claim(ClaimTypes.NameIdentifier, "1"));
+
+        var page = context.Render<QueuePage>();
+        Assert.Contains("1 of 1 slots in use (0 by runs, 1 by jobs)", page.Find("[data-device=cpu] .device-slots").TextContent);
+        var rows = page.FindAll(".host-jobs tbody tr");
+        Assert.Equal(2, rows.Count);
+        Assert.Contains("alpha", rows[0].TextContent);
+        Assert.Contains("in-silico experiments", rows[0].TextContent);
+        Assert.Equal("running", rows[0].QuerySelector(".job-status")!.TextContent.Trim());
+        Assert.Contains("beta", rows[1].TextContent);
+        Assert.Contains($"ensemble #{ensemble.Id} evaluation", rows[1].TextContent);
+        Assert.StartsWith("waiting", rows[1].QuerySelector(".job-status")!.TextContent.Trim());
+
+        var alphaPanel = context.Render<DeviceOccupancyPanel>(parameters => parameters.Add(c => c.Occupancy, forAlpha));
+        Assert.Equal(["your in-silico experiments"], alphaPanel.FindAll(".mud-chip").Select(c => c.TextContent.Trim()).ToList());
+        Assert.Contains("0 of your team's, 1 in all", alphaPanel.Find(".queued-jobs").TextContent);
+        var betaPanel = context.Render<DeviceOccupancyPanel>(parameters => parameters.Add(c => c.Occupancy, forBeta));
+        Assert.Equal(["another team"], betaPanel.FindAll(".mud-chip").Select(c => c.TextContent.Trim()).ToList()); // no "free"
+    }
 }

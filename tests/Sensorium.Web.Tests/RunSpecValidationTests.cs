@@ -21,6 +21,8 @@ public sealed class RunSpecValidationTests : IDisposable
     [InlineData("""{"dataset":{"path":"/etc"}}""", "dataset: '/etc' is not a registered dataset (registered: test-data)")]
     [InlineData("""{"dataset":{"path":"test-data","mice":["21067-10-18"]}}""", "dataset: dataset 'test-data': no mouse 21067-10-18")]
     [InlineData("""{"seed":1}""", "dataset: dataset path is required")]
+    [InlineData("""{"dataset":{"name":"/etc"}}""", "dataset: '/etc' is not a registered dataset (registered: test-data)")]
+    [InlineData("""{"dataset":{"name":"test-data","path":"/etc"}}""", "dataset: give the registered dataset by 'name' only")]
     public async Task A_bad_spec_is_refused_with_a_message_naming_the_field(string spec, string message)
     {
         var (_, member) = await app.CreateTeamAsync("alpha");

@@ -25,6 +25,26 @@ public sealed class WorkerProtocolTests
         """{"type":"summary","run":"/runs/7","best_validation_correlation":{"26872-17-20":0.1104},"best_objective":0.1104,"best_epoch":1,"epochs":6,"stopped_by":"early stop","diverged":false,"recoveries":1,"seconds":12.5,"device":"cpu","model":"/runs/7/model.pth"}""";
 
     [Fact]
+    public void Specs_and_events_live_in_one_contracts_assembly_that_needs_no_TorchSharp()
+    {
+        var contracts = typeof(WorkerProtocol).Assembly;
+        Type[] shared =
+        [
+            typeof(Sensorium.Training.RunSpec), typeof(DatasetSpec), typeof(TrainerSpec), typeof(Sensorium.Models.ModelSpec),
+            typeof(Sensorium.Models.Cores.CoreSpec), typeof(Sensorium.Models.Cores.Stacked2dCoreSpec),
+            typeof(Sensorium.Models.Cores.ConvCoreSpec), typeof(Sensorium.Models.Cores.VitCoreSpec),
+            typeof(Sensorium.Models.Readouts.ReadoutSpec), typeof(Sensorium.Models.Shifters.ShifterSpec),
+            typeof(TrainingStarted), typeof(BatchProgress), typeof(EpochCompleted), typeof(TrainingFinished),
+        ];
+        Assert.All(shared, t => Assert.Same(contracts, t.Assembly));
+        var references = contracts.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+        Assert.DoesNotContain(references, name => name.StartsWith("TorchSharp", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain("Sensorium.Models", references);
+        Assert.DoesNotContain("Sensorium.Training", references);
+        Assert.DoesNotContain(contracts.GetTypes(), t => t.Namespace?.StartsWith("TorchSharp", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
     public void An_events_log_in_the_earlier_format_reads_as_typed_events_and_writes_back_byte_for_byte()
     {
         var events = EventsLog.Select(WorkerProtocol.Parse).ToList();

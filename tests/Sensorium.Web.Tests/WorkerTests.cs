@@ -106,6 +106,7 @@ public sealed class WorkerTests : IDisposable
         var runDir = app.Get<ProcessRunLauncher>().RunDirectory(run.Id);
         var spec = RunSpec.FromJson(File.ReadAllText(Path.Combine(runDir, "spec.json")));
         Assert.Equal(Path.Combine(app.DataDirectory, "datasets", WorkbenchApp.DatasetName), spec.Dataset.Path);
+        Assert.Equal(WorkbenchApp.DatasetName, spec.Dataset.Name); // the stored spec's name (in its old place, path) kept beside the folder
         Assert.Equal(("cpu", 3), (spec.Trainer.Device, spec.Trainer.Threads));
         Assert.StartsWith($"train --spec {runDir}/spec.json --out {runDir} --events -", File.ReadAllText(Path.Combine(runDir, "args.txt")));
     }

@@ -10,8 +10,11 @@ namespace Sensorium.Models.Cores;
 /// (<c>features.2</c>, <c>features.4</c>, …). No BatchNorm. (B,C_in,H,W) → (B,C,H−k₀+1,W−k₀+1).
 /// Regularizer = Gamma · Σ w² over the convolution weights.
 /// </summary>
-public sealed class ConvCore : CoreModule
+public sealed class ConvCore : CoreModule, ICoreBuiltFrom<ConvCoreSpec>
 {
+    public static CoreModule Build(ConvCoreSpec spec, Generator generator, Device device) =>
+        new ConvCore(spec.InputChannels, spec.Channels, spec.InputKernel, spec.Kernel, spec.Layers, spec.Gamma, generator, device);
+
     private readonly Sequential features;
     private readonly List<Conv2d> convolutions = [];
 

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Sensorium.Models.Regularizers;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -12,8 +13,34 @@ namespace Sensorium.Models.Cores;
 /// Images (B,C_in,H,W) → feature maps of the last layer (B,C,H−k₀+1,W−k₀+1), e.g. (B,1,36,64) → (B,64,28,56).
 /// With <c>linear</c> every ELU is dropped (the LN baseline). Regularizer = GammaInput · LaplaceL2(layer0 weights).
 /// </summary>
-public sealed class Stacked2dCore : CoreModule
+public sealed partial class Stacked2dCore : CoreModule, ICoreBuiltFrom<Stacked2dCoreSpec>
 {
+    public static CoreModule Build(Stacked2dCoreSpec spec, Generator generator, Device device) =>
+        new Stacked2dCore(spec.InputChannels, spec.HiddenChannels, spec.InputKernel, spec.HiddenKernel, spec.Layers,
+            spec.Linear, spec.GammaInput, spec.BatchNormMomentum, generator, device);
+
+    /// <summary>Layers, widths, input channels and kernels from the weights; Linear, GammaInput and momentum from the spec.</summary>
+    public static Stacked2dCoreSpec FromStateDict(Stacked2dCoreSpec spec, IReadOnlyDictionary<string, Tensor> state)
+    {
+        if (!state.TryGetValue("features.layer0.conv.weight", out var layer0)) // (C,C_in,k,k)
+            throw new InvalidDataException("The checkpoint has no 'core.features.layer0.conv.weight': not a Stacked2dCore checkpoint.");
+        var layers = state.Keys.Select(k => LayerKey().Match(k)).Where(m => m.Success)
+            .Select(m => int.Parse(m.Groups[1].Value)).Max() + 1;
+        return spec with
+        {
+            Layers = layers,
+            HiddenChannels = (int)layer0.shape[0],
+            InputChannels = (int)layer0.shape[1],
+            InputKernel = (int)layer0.shape[2],
+            HiddenKernel = state.TryGetValue("features.layer1.ds_conv.spatial_conv.weight", out var spatial)
+                ? (int)spatial.shape[2]
+                : spec.HiddenKernel,
+        };
+    }
+
+    [GeneratedRegex(@"^features\.layer(\d+)\.")]
+    private static partial Regex LayerKey();
+
     private readonly LaplaceL2 _input_weights_regularizer;
     private readonly Sequential features;
 

@@ -28,8 +28,10 @@ namespace Sensorium.Models.Cores;
 /// <para>Dropout and drop-path masks come from the model's seeded noise (<see cref="AttachNoise"/>), never the global
 /// RNG. Regularizer = Gamma · Σ|w| over every core parameter (V1T's L1 <c>core_reg_scale</c>).</para>
 /// </summary>
-public sealed class VitCore : CoreModule
+public sealed class VitCore : CoreModule, ICoreBuiltFrom<VitCoreSpec>
 {
+    public static CoreModule Build(VitCoreSpec spec, Generator generator, Device device) => new VitCore(spec, generator, device);
+
     private readonly VitPatchEmbedding patch_embedding;
     private readonly ModuleList<VitBlock> blocks;
     private readonly SamplingNoise ownNoise;

@@ -19,8 +19,40 @@ namespace Sensorium.Models.Readouts;
 /// </list>
 /// Regularizer = FeatureRegWeight · Σ|features| (gamma_readout).
 /// </summary>
-public sealed class FullGaussian2dReadout : ReadoutModule
+public sealed class FullGaussian2dReadout : ReadoutModule, IReadoutBuiltFrom<FullGaussian2dReadoutSpec>
 {
+    public static ReadoutModule Build(FullGaussian2dReadoutSpec spec, long inChannels, MouseNeurons mouse, SamplingNoise noise,
+        Generator generator, Device device)
+    {
+        var grid = mouse.CorticalX is null || mouse.CorticalY is null ? null : SourceGridFromCortex(mouse.CorticalX, mouse.CorticalY);
+        return new FullGaussian2dReadout(inChannels, mouse.NeuronCount, grid, spec.InitSigma, spec.GammaReadout, spec.Bias,
+            spec.GridPredictorHiddenFeatures, spec.GridPredictorHiddenLayers, gridFinalTanh: true, noise, generator, device);
+    }
+
+    /// <summary>Bias and grid-predictor sizes from the weights; the gamma and init sigma from the spec.</summary>
+    public static FullGaussian2dReadoutSpec FromStateDict(FullGaussian2dReadoutSpec spec, IReadOnlyDictionary<string, Tensor> mouseState)
+    {
+        var linears = LinearIndices(mouseState, "mu_transform.");
+        return spec with
+        {
+            Bias = mouseState.ContainsKey("bias"),
+            GridPredictorHiddenLayers = Math.Max(linears.Count - 1, 0),
+            GridPredictorHiddenFeatures = linears.Count > 1
+                ? (int)mouseState["mu_transform.0.weight"].shape[0]
+                : spec.GridPredictorHiddenFeatures,
+        };
+    }
+
+    public static int NeuronCount(IReadOnlyDictionary<string, Tensor> mouseState, string dataKey) =>
+        (int)(mouseState.TryGetValue("bias", out var bias) ? bias.shape[0]
+            : mouseState.TryGetValue("_features", out var features) ? features.shape[3]
+            : throw new InvalidDataException($"The checkpoint has no 'readout.{dataKey}._features': not a FullGaussian2d readout."));
+
+    /// <summary>The indices i of "&lt;prefix&gt;i.weight" entries (the Linear layers of a Sequential), in order.</summary>
+    internal static List<int> LinearIndices(IReadOnlyDictionary<string, Tensor> state, string prefix) =>
+        state.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && k.EndsWith(".weight", StringComparison.Ordinal))
+            .Select(k => int.Parse(k[prefix.Length..^".weight".Length])).Order().ToList();
+
     private Parameter sigma;      // (1,N,2,2)
     private Parameter _features;  // (1,C,1,N)
     private Parameter? bias;      // (N,)

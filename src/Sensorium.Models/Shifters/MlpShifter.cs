@@ -9,8 +9,21 @@ namespace Sensorium.Models.Shifters;
 /// pupil centre, Linear(2,5)-Tanh-Linear(5,5)-Tanh-Linear(5,2)-Tanh for the baselines (<c>mlp</c>).
 /// Pupil centre (B,2) → readout grid shift (B,2) in (−1,1). Its regularizer is 0 (gamma_shifter = 0), so it has none.
 /// </summary>
-public sealed class MlpShifter : ShifterModule
+public sealed class MlpShifter : ShifterModule, IShifterBuiltFrom<MlpShifterSpec>
 {
+    public static ShifterModule Build(MlpShifterSpec spec, Generator generator, Device device) =>
+        new MlpShifter(2, spec.HiddenChannels, spec.Layers, generator, device);
+
+    public static MlpShifterSpec FromStateDict(MlpShifterSpec spec, IReadOnlyDictionary<string, Tensor> mouseState)
+    {
+        var linears = Readouts.FullGaussian2dReadout.LinearIndices(mouseState, "mlp.");
+        return spec with
+        {
+            Layers = linears.Count > 0 ? linears.Count : spec.Layers,
+            HiddenChannels = linears.Count > 1 ? (int)mouseState["mlp.0.weight"].shape[0] : spec.HiddenChannels,
+        };
+    }
+
     private readonly Sequential mlp;
 
     /// <param name="shiftLayers">Number of Linear layers (3 in the baselines); 1 means Linear(inputs,2)-Tanh.</param>

@@ -58,6 +58,43 @@ public sealed class BadInputCorpusTests(TinyBenchmark bench)
         ["run: cancel of an unknown run"] = new(Caller.Cookie, "/api/runs/999999/cancel", _ => null, HttpStatusCode.NotFound, []),
         ["run: anonymous"] = new(Caller.Anonymous, "/api/runs", _ => Json($$"""{"spec":{{Spec()}}}"""), HttpStatusCode.Unauthorized, []),
 
+        // POST /api/sweeps: malformed sweep specs (nothing is queued when any run of the sweep is refused).
+        ["sweep: not JSON"] = new(Caller.Cookie, "/api/sweeps", _ => Json("{axes"), HttpStatusCode.BadRequest, ["is not valid", "axes a list"]),
+        ["sweep: wrong content type"] = new(Caller.Token, "/api/sweeps", _ => new StringContent("{}", Encoding.UTF8, "text/plain"), HttpStatusCode.BadRequest, ["application/json"]),
+        ["sweep: axes is a string"] = new(Caller.Cookie, "/api/sweeps", _ => Json($$"""{"base":{{Spec()}},"axes":"seed"}"""), HttpStatusCode.BadRequest, ["'axes' is not valid"]),
+        ["sweep: budget is a string"] = new(Caller.Cookie, "/api/sweeps", _ => Json($$"""{"base":{{Spec()}},"budget":"many","axes":[{"field":"seed","values":[1]}]}"""), HttpStatusCode.BadRequest, ["'budget' is not valid"]),
+        ["sweep: no axes"] = new(Caller.Cookie, "/api/sweeps", _ => Json($$"""{"base":{{Spec()}},"axes":[]}"""), HttpStatusCode.BadRequest, ["\"axes\"", "at least one field"]),
+        ["sweep: no base"] = new(Caller.Cookie, "/api/sweeps", _ => Json("""{"axes":[{"field":"seed","values":[1,2]}]}"""), HttpStatusCode.BadRequest, ["\"base\""]),
+        ["sweep: base is a string"] = new(Caller.Cookie, "/api/sweeps", _ => Json("""{"base":"sota","axes":[{"field":"seed","values":[1,2]}]}"""), HttpStatusCode.BadRequest, ["\"base\"", "must be a JSON object"]),
+        ["sweep: unknown mode"] = new(Caller.Cookie, "/api/sweeps", _ => Json($$"""{"base":{{Spec()}},"mode":"lattice","axes":[{"field":"seed","values":[1]}]}"""), HttpStatusCode.BadRequest, ["\"mode\"", "'lattice'"]),
+        ["sweep: unknown field"] = new(Caller.Cookie, "/api/sweeps", _ => Json($$"""{"base":{{Spec()}},"axes":[{"field":"trainer.lrr","values":[0.1]}]}"""), HttpStatusCode.BadRequest, ["trainer.lrr", "is not a field of the run spec"]),
+        ["sweep: empty field name"] = new(Caller.Cookie, "/api/sweeps", _ => Json($$"""{"base":{{Spec()}},"axes":[{"field":"","values":[1]}]}"""), HttpStatusCode.BadRequest, ["axes[0].field", "is empty"]),
+        ["sweep: value of the wrong type"] = new(Caller.Cookie, "/api/sweeps", _ => Json($$"""{"base":{{Spec()}},"axes":[{"field":"trainer.lrInit","values":["fast"]}]}"""), HttpStatusCode.BadRequest, ["trainer.lrInit", "takes a number"]),
+        ["sweep: a value twice"] = new(Caller.Cookie, "/api/sweeps", _ => Json($$"""{"base":{{Spec()}},"axes":[{"field":"seed","values":[3,3]}]}"""), HttpStatusCode.BadRequest, ["\"seed\"", "given twice"]),
+        ["sweep: range in grid mode"] = new(Caller.Cookie, "/api/sweeps", _ => Json($$$"""{"base":{{{Spec()}}},"axes":[{"field":"trainer.lrInit","range":{"low":0.001,"high":0.01}}]}"""), HttpStatusCode.BadRequest, ["trainer.lrInit", "a range needs random mode"]),
+        ["sweep: budget over the maximum"] = new(Caller.Cookie, "/api/sweeps", _ => Json($$$"""{"base":{{{Spec()}}},"mode":"random","budget":5000,"axes":[{"field":"trainer.lrInit","range":{"low":0.001,"high":0.01}}]}"""), HttpStatusCode.BadRequest, ["\"budget\"", "must be in [1, 1000]"]),
+        ["sweep: one run too big"] = new(Caller.Cookie, "/api/sweeps", _ => Json($$"""{"base":{{Spec()}},"axes":[{"field":"model.core.hiddenChannels","values":[64,100000]}]}"""), HttpStatusCode.BadRequest, ["model.core.hiddenChannels", "512"]),
+        ["sweep: more runs than may wait"] = new(Caller.Cookie, "/api/sweeps", _ => Json($$"""{"base":{{Spec()}},"axes":[{"field":"seed","values":[{{string.Join(",", Enumerable.Range(1, 25))}}]}]}"""), HttpStatusCode.BadRequest, ["\"queue\"", "The sweep has 25 runs", "at most 20 may wait"]),
+        ["sweep: from another origin"] = new(Caller.Cookie, "/api/sweeps", _ => Json($$"""{"base":{{Spec()}},"axes":[{"field":"seed","values":[1,2]}]}"""), HttpStatusCode.Forbidden, ["Cross-origin"], "http://localhost:8888"),
+        ["sweep: body over the endpoint limit"] = new(Caller.Cookie, "/api/sweeps", _ => Json($$"""{"base":{{Spec($$""","pad":"{{new string('p', 200_000)}}" """)}},"axes":[]}"""), HttpStatusCode.RequestEntityTooLarge, ["limit of 128 KiB"]),
+
+        // POST /api/ensembles and /api/ensembles/seeds: malformed ensemble requests.
+        ["ensemble: not JSON"] = new(Caller.Cookie, "/api/ensembles", _ => Json("runs: 1, 2"), HttpStatusCode.BadRequest, ["'body' is malformed"]),
+        ["ensemble: wrong content type"] = new(Caller.Token, "/api/ensembles", _ => new StringContent("{}", Encoding.UTF8, "text/plain"), HttpStatusCode.BadRequest, ["application/json"]),
+        ["ensemble: runs is a string"] = new(Caller.Cookie, "/api/ensembles", _ => Json("""{"runs":"1,2"}"""), HttpStatusCode.BadRequest, ["'runs' is malformed or has the wrong type"]),
+        ["ensemble: one run"] = new(Caller.Cookie, "/api/ensembles", _ => Json("""{"runs":[1]}"""), HttpStatusCode.BadRequest, ["\"runs\"", "at least two runs (got 1)"]),
+        ["ensemble: a run twice"] = new(Caller.Cookie, "/api/ensembles", _ => Json("""{"runs":[7,7]}"""), HttpStatusCode.BadRequest, ["\"runs\"", "Run 7 is listed twice"]),
+        ["ensemble: runs that are not the team's"] = new(Caller.Token, "/api/ensembles", _ => Json("""{"runs":[999998,999999]}"""), HttpStatusCode.BadRequest, ["\"runs\"", "Run 999998 is not one of your team's runs"]),
+        ["ensemble: name too long"] = new(Caller.Cookie, "/api/ensembles", _ => Json($$"""{"name":"{{new string('e', 201)}}","runs":[999998,999999]}"""), HttpStatusCode.BadRequest, ["\"name\"", "longer than 200 characters"]),
+        ["ensemble: from another origin"] = new(Caller.Cookie, "/api/ensembles", _ => Json("""{"runs":[1,2]}"""), HttpStatusCode.Forbidden, ["Cross-origin"], "http://localhost:8888"),
+        ["ensemble: body over the endpoint limit"] = new(Caller.Token, "/api/ensembles", _ => Json($$"""{"name":"{{new string('e', 70_000)}}","runs":[1,2]}"""), HttpStatusCode.RequestEntityTooLarge, ["limit of 64 KiB"]),
+        ["ensemble: evaluate an unknown one"] = new(Caller.Cookie, "/api/ensembles/999999/evaluate", _ => null, HttpStatusCode.NotFound, []),
+        ["seed ensemble: one seed"] = new(Caller.Cookie, "/api/ensembles/seeds", _ => Json($$"""{"spec":{{Spec()}},"seeds":1}"""), HttpStatusCode.BadRequest, ["\"seeds\"", "between 2 and 20 seeds (got 1)"]),
+        ["seed ensemble: 21 seeds"] = new(Caller.Cookie, "/api/ensembles/seeds", _ => Json($$"""{"spec":{{Spec()}},"seeds":21}"""), HttpStatusCode.BadRequest, ["\"seeds\"", "(got 21)"]),
+        ["seed ensemble: seeds is a string"] = new(Caller.Cookie, "/api/ensembles/seeds", _ => Json($$"""{"spec":{{Spec()}},"seeds":"five"}"""), HttpStatusCode.BadRequest, ["'seeds' is malformed or has the wrong type"]),
+        ["seed ensemble: no spec"] = new(Caller.Cookie, "/api/ensembles/seeds", _ => Json("""{"seeds":3}"""), HttpStatusCode.BadRequest, ["\"spec\"", "The spec is required"]),
+        ["seed ensemble: no worker processes"] = new(Caller.Token, "/api/ensembles/seeds", _ => Json($$"""{"spec":{{Spec()}},"seeds":2}"""), HttpStatusCode.BadRequest, ["\"seeds\"", "Worker:Enabled is false"]),
+
         // POST /api/submissions: the multipart envelope.
         ["upload: not multipart"] = new(Caller.Token, "/api/submissions", _ => Json("{}"), HttpStatusCode.BadRequest, ["multipart/form-data"]),
         ["upload: file before track and tier"] = new(Caller.Token, "/api/submissions", _ => Form(("file", Csv("x"), "mine.csv"), ("track", new StringContent("sensorium"), null), ("tier", new StringContent("test"), null)), HttpStatusCode.BadRequest, ["'track' and 'tier' before the file"]),
@@ -110,5 +147,38 @@ public sealed class BadInputCorpusTests(TinyBenchmark bench)
         if (c.Status is not (HttpStatusCode.NotFound or HttpStatusCode.Unauthorized) && !name.StartsWith("sign-in: no anti", StringComparison.Ordinal))
             Assert.NotEmpty(body); // every refusal says why
         Assert.Equal(before, await StoredState.SnapshotAsync(app));
+    }
+
+    /// <summary>
+    /// In-silico requests (the Neurons page and the run page queue them through <see cref="Sensorium.Web.Features.Neurons.InSilicoJobs"/>;
+    /// there is no API route): a run that cannot have them is refused with the reason, naming the run, and no job is stored.
+    /// </summary>
+    [Theory]
+    [InlineData("queued run", "has not finished training")]
+    [InlineData("no model directory", "has no model directory (spec.json, model.pth)")]
+    [InlineData("no worker processes", "Worker:Enabled is false")]
+    public async Task An_in_silico_request_that_cannot_run_is_refused_naming_why_and_stores_nothing(string name, string why)
+    {
+        using var app = new WorkbenchApp(); // runs no worker processes
+        var (team, member) = await app.CreateTeamAsync("alpha");
+        var runs = app.Get<Sensorium.Storage.Runs.RunStore>();
+        var run = await runs.CreateAsync(new Sensorium.Storage.Runs.NewRun(team.Id, member.Id, "r", WorkbenchApp.SpecJson(), null));
+        if (name != "queued run")
+        {
+            await runs.TransitionAsync(run.Id, Sensorium.Storage.Runs.RunStatus.Running, "cpu");
+            run = await runs.TransitionAsync(run.Id, Sensorium.Storage.Runs.RunStatus.Succeeded);
+        }
+        if (name == "no worker processes")
+        {
+            var folder = Directory.CreateDirectory(Path.Combine(app.DataDirectory, "artifacts", run.Id.ToString()));
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "spec.json"), WorkbenchApp.SpecJson());
+        }
+        var before = await StoredState.SnapshotAsync(app);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            app.Get<Sensorium.Web.Features.Neurons.InSilicoJobs>().EnqueueAsync(run, 8, member.Id));
+        Assert.Contains(why, error.Message);
+        if (name != "no worker processes") Assert.Contains($"run {run.Id}", error.Message);
+        Assert.Equal(before, await StoredState.SnapshotAsync(app));
+        Assert.Null(await app.Get<Sensorium.Storage.InSilico.InSilicoJobStore>().LatestForRunAsync(run.Id));
     }
 }

@@ -17,6 +17,9 @@ public static class StoredState
                 || '|' || (SELECT COUNT(*) FROM users)
                 || '|' || (SELECT COUNT(*) FROM teams)
                 || '|' || (SELECT COUNT(*) FROM run_epochs)
+                || '|' || (SELECT COUNT(*) || ':' || IFNULL(GROUP_CONCAT(id || status, ','), '') FROM ensembles)
+                || '|' || (SELECT COUNT(*) FROM sweeps)
+                || '|' || (SELECT COUNT(*) || ':' || IFNULL(GROUP_CONCAT(id || status, ','), '') FROM insilico_jobs)
             """);
         var files = Directory.EnumerateFiles(app.DataDirectory, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(app.DataDirectory, f))

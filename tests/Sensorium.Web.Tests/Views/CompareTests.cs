@@ -45,6 +45,14 @@ public sealed class CompareTests
     }
 
     [Fact]
+    public void A_run_stored_with_its_dataset_name_in_path_compares_with_one_that_says_name()
+    {
+        var rows = SpecDiff.Compare(["""{"dataset":{"path":"small"},"seed":1}""", """{"dataset":{"name":"small"},"seed":2}"""]);
+        var dataset = Assert.Single(rows, r => r.Key.StartsWith("dataset.", StringComparison.Ordinal));
+        Assert.Equal(("dataset.name", false), (dataset.Key, dataset.Differs));
+    }
+
+    [Fact]
     public void Run_ids_are_parsed_leniently()
     {
         Assert.Equal([3L, 1, 7], ComparePage.ParseIds(" 3,1,,x,7,3,-2"));

@@ -1,4 +1,4 @@
-// Hand-made SVG, kept over MudBlazor's MudChart (issue 10): the curves need a numeric x axis (batches at fractional epochs), a log y scale, vertical incident markers, a viridis scatter with equal units and histograms, which we did not find in MudBlazor 9.12's MudChart; ChartTests and RunCurvesTests pin them (the reason is features, not speed).
+// Hand-made SVG, kept over MudBlazor's MudChart (issue 10): the curves need a numeric x axis (batches at fractional epochs), a log y scale, vertical incident markers, a viridis scatter with equal units and histograms, which MudBlazor 9.12's MudChart lacks (it has no logarithmic axis at all: no such member in MudBlazor.dll 9.12.0; the others we did not find either); ChartTests and RunCurvesTests pin them (the reason is features, not speed).
 using System.Globalization;
 
 namespace Sensorium.Web.Features.Charts;

@@ -16,7 +16,7 @@ public static class SpecDiff
 {
     public static IReadOnlyList<SpecDiffRow> Compare(IReadOnlyList<string> specJsons)
     {
-        var flattened = specJsons.Select(Flatten).ToList();
+        var flattened = specJsons.Select(json => DatasetByName(Flatten(json))).ToList();
         var keys = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var spec in flattened)
@@ -24,6 +24,13 @@ public static class SpecDiff
                 if (seen.Add(key)) keys.Add(key);
         return keys.Select(key => new SpecDiffRow(key, flattened.Select(f => f.GetValueOrDefault(key)).ToList())).ToList();
     }
+
+    /// <summary>A stored spec names its dataset by <c>dataset.name</c>; one stored before that field existed had the
+    /// name in <c>dataset.path</c> (<see cref="Datasets.StoredDataset"/>): both compare as <c>dataset.name</c>.</summary>
+    static IReadOnlyDictionary<string, string> DatasetByName(IReadOnlyDictionary<string, string> leaves) =>
+        leaves.ContainsKey("dataset.path") && !leaves.ContainsKey("dataset.name")
+            ? leaves.ToDictionary(leaf => leaf.Key == "dataset.path" ? "dataset.name" : leaf.Key, leaf => leaf.Value, StringComparer.Ordinal)
+            : leaves;
 
     /// <summary>Leaf values by key path: strings as they are, numbers, booleans and null as JSON; empty containers as {} or [].</summary>
     public static IReadOnlyDictionary<string, string> Flatten(string json)

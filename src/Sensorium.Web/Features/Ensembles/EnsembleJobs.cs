@@ -9,6 +9,7 @@ using RunSpec = Sensorium.Training.RunSpec;
 using Sensorium.Web.Features.Runs.Scheduling;
 using Sensorium.Web.Features.Runs.Worker;
 using Sensorium.Web.Features.Submissions;
+using Sensorium.Web.Features.Datasets;
 using Sensorium.Web.Hosting;
 
 namespace Sensorium.Web.Features.Ensembles;
@@ -29,6 +30,10 @@ public sealed class EnsembleJobs(CliLauncher cli, IOptions<WorkerOptions> worker
     IHostApplicationLifetime lifetime) : ISlotJobs, IHostedService, IDisposable
 {
     public const string InterruptedMessage = "The server stopped while this ensemble was being evaluated. Evaluate it again.";
+
+    /// <summary>Why no ensemble can be evaluated on this server (it runs no worker processes), or null.</summary>
+    public string? CannotEvaluate => worker.Value.Enabled ? null
+        : "This server runs no worker processes (Worker:Enabled is false), so ensembles cannot be evaluated.";
 
     private readonly ConcurrentDictionary<long, Task> _supervising = new();
     private readonly CancellationTokenSource _stopping = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
@@ -82,8 +87,8 @@ public sealed class EnsembleJobs(CliLauncher cli, IOptions<WorkerOptions> worker
             else
             {
                 spec = RunSpec.FromJson(run.SpecJson, $"run {run.Id}");
-                var registered = (await datasets.ListAsync()).FirstOrDefault(d => string.Equals(d.Name, spec.Dataset.Path, StringComparison.OrdinalIgnoreCase));
-                dataset = Path.GetFullPath(registered?.Path ?? spec.Dataset.Path, workbench.Value.DataDirectory);
+                var registered = StoredDataset.Find(await datasets.ListAsync(), spec.Dataset);
+                dataset = Path.GetFullPath(registered?.Path ?? StoredDataset.NameOf(spec.Dataset), workbench.Value.DataDirectory);
             }
             var mice = spec.Dataset.Mice ?? spec.Dataset.TrackMice;
             return (dataset.TrimEnd(Path.DirectorySeparatorChar), mice is null ? "" : string.Join(',', mice));
@@ -108,7 +113,7 @@ public sealed class EnsembleJobs(CliLauncher cli, IOptions<WorkerOptions> worker
         if (runIds.Distinct().Count() != runIds.Count)
             return new(null, new Dictionary<string, string[]> { ["runs"] = [$"Run {runIds.GroupBy(r => r).First(g => g.Count() > 1).Key} is listed twice."] });
         if (name is { Length: > 200 }) errors["name"] = ["The name is longer than 200 characters."];
-        if (!worker.Value.Enabled) errors["runs"] = ["This server runs no worker processes (Worker:Enabled is false), so ensembles cannot be evaluated."];
+        if (CannotEvaluate is { } why) errors["runs"] = [why];
         var problems = new List<string>();
         var members = new List<Run>();
         foreach (long id in runIds)

@@ -40,6 +40,8 @@ public sealed class SeedEnsembles(RunQueue queue, EnsembleJobs ensembles)
             return new(null, new Dictionary<string, string[]> { ["seeds"] = [$"Train between 2 and {MaxSeeds} seeds (got {seeds})."] });
         if (request.Spec is not { ValueKind: JsonValueKind.Object } spec)
             return new(null, new Dictionary<string, string[]> { ["spec"] = ["The spec is required: a JSON object as for a run."] });
+        if (ensembles.CannotEvaluate is { } why) // before any run is queued: a refused request leaves nothing behind
+            return new(null, new Dictionary<string, string[]> { ["seeds"] = [why] });
         var node = JsonNode.Parse(spec.GetRawText())!.AsObject();
         int first = node["seed"] is { } s && s.GetValueKind() == JsonValueKind.Number && s.GetValue<double>() is var d && d == Math.Floor(d) && d >= 0 ? (int)d : 42;
         string name = string.IsNullOrWhiteSpace(request.Name) ? "seeds" : request.Name.Trim();
@@ -55,7 +57,10 @@ public sealed class SeedEnsembles(RunQueue queue, EnsembleJobs ensembles)
             }
             ids.Add(result.Run.Id);
         }
-        return await ensembles.CreateAsync(teamId, userId, $"{name} ({seeds} seeds)", ids, allowTraining: true);
+        var made = await ensembles.CreateAsync(teamId, userId, $"{name} ({seeds} seeds)", ids, allowTraining: true);
+        if (made.Ensemble is null) // the runs were queued for this ensemble only
+            foreach (long id in ids) await queue.CancelAsync(teamId, id, "the seed ensemble could not be made");
+        return made;
     }
 }
 

@@ -41,12 +41,30 @@ public enum RunChangeOutcome { Done, NotFound, NotAllowed }
 public sealed record RunChangeResult(RunChangeOutcome Outcome, Run? Run, string? Message = null);
 
 /// <summary>
-/// One device's slots as one team may see them: its own runs by id, other teams' runs only as "taken".
+/// One device's slots as one team may see them: its own runs by id and its own jobs (<see cref="OwnJobs"/>), other
+/// teams' runs and jobs only as "taken" (<see cref="OtherTeamsRunning"/>).
 /// </summary>
-public sealed record DeviceOccupancy(string Device, int Slots, IReadOnlyList<long> OwnRunIds, int OtherTeamsRunning)
+public sealed record DeviceOccupancy(string Device, int Slots, IReadOnlyList<long> OwnRunIds, int OtherTeamsRunning,
+    IReadOnlyList<SlotJobEntry>? OwnJobs = null)
 {
-    public int Free => Math.Max(0, Slots - OwnRunIds.Count - OtherTeamsRunning);
+    public int Free => Math.Max(0, Slots - OwnRunIds.Count - (OwnJobs?.Count ?? 0) - OtherTeamsRunning);
 }
 
-/// <summary>The whole picture for one team: devices, plus how many runs wait (own and in total).</summary>
-public sealed record QueueOccupancy(IReadOnlyList<DeviceOccupancy> Devices, int OwnQueued, int TotalQueued);
+/// <summary>
+/// A job besides a run that holds (<see cref="Running"/>, on <see cref="Device"/>) or waits for a slot (then
+/// <see cref="Device"/> is the one asked for, null for any): a run's in-silico experiments or an ensemble's evaluation.
+/// </summary>
+public sealed record SlotJobEntry(Scheduling.SlotWork Kind, long Id, long TeamId, string TeamName, string? Device, bool Running, DateTimeOffset? CreatedAt)
+{
+    /// <summary>What it is, for people: "in-silico experiments", "ensemble #3 evaluation".</summary>
+    public string What => Kind switch
+    {
+        Scheduling.SlotWork.InSilicoJob => "in-silico experiments",
+        Scheduling.SlotWork.Ensemble => $"ensemble #{Id} evaluation",
+        _ => $"{Kind} #{Id}",
+    };
+}
+
+/// <summary>The whole picture for one team: devices, plus how many runs and jobs wait (own and in total).</summary>
+public sealed record QueueOccupancy(IReadOnlyList<DeviceOccupancy> Devices, int OwnQueued, int TotalQueued,
+    int OwnQueuedJobs = 0, int TotalQueuedJobs = 0);

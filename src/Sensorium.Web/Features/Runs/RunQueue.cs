@@ -11,7 +11,8 @@ namespace Sensorium.Web.Features.Runs;
 /// </summary>
 public sealed class RunQueue(
     RunStore runs, RunLifecycle lifecycle, IRunLauncher launcher, RunRequestValidator validator,
-    IOptions<WorkbenchOptions> options, TimeProvider time, ILogger<RunQueue> logger)
+    IOptions<WorkbenchOptions> options, TimeProvider time, ILogger<RunQueue> logger,
+    IEnumerable<ISlotJobs> jobs, Sensorium.Storage.Accounts.TeamStore teams)
 {
     /// <summary>False while no worker can be launched: runs are accepted but wait in the queue.</summary>
     public bool CanLaunch => launcher.IsAvailable;
@@ -118,20 +119,48 @@ public sealed class RunQueue(
         return new(RunChangeOutcome.Done, await runs.GetAsync(runId));
     }
 
-    /// <summary>Device slots as <paramref name="teamId"/> may see them: other teams stay anonymous.</summary>
+    /// <summary>
+    /// Device slots as <paramref name="teamId"/> may see them: other teams stay anonymous. A slot held by a job (the
+    /// in-silico experiments of a run, an ensemble's evaluation: <see cref="ISlotJobs"/>) counts as taken like a run's.
+    /// </summary>
     public async Task<QueueOccupancy> GetOccupancyAsync(long teamId)
     {
         var active = await runs.ListActiveAsync();
         var running = active.Where(r => r.Status == RunStatus.Running).ToList();
+        var slotJobs = await ListJobsAsync();
         var devices = options.Value.Devices.Select(d =>
         {
             var here = running.Where(r => string.Equals(r.Device, d.Name, StringComparison.OrdinalIgnoreCase)).ToList();
+            var jobsHere = slotJobs.Where(j => j.Running && string.Equals(j.Device, d.Name, StringComparison.OrdinalIgnoreCase)).ToList();
             return new DeviceOccupancy(d.Name, d.Slots,
                 here.Where(r => r.TeamId == teamId).Select(r => r.Id).ToList(),
-                here.Count(r => r.TeamId != teamId));
+                here.Count(r => r.TeamId != teamId) + jobsHere.Count(j => j.TeamId != teamId),
+                jobsHere.Where(j => j.TeamId == teamId).ToList());
         }).ToList();
         var queued = active.Where(r => r.Status == RunStatus.Queued).ToList();
-        return new QueueOccupancy(devices, queued.Count(r => r.TeamId == teamId), queued.Count);
+        var queuedJobs = slotJobs.Where(j => !j.Running).ToList();
+        return new QueueOccupancy(devices, queued.Count(r => r.TeamId == teamId), queued.Count,
+            queuedJobs.Count(j => j.TeamId == teamId), queuedJobs.Count);
+    }
+
+    /// <summary>
+    /// The host's view of the work besides runs that holds or waits for a slot (every <see cref="ISlotJobs"/> source:
+    /// in-silico experiments, ensemble evaluations), with team names; running first, then by id.
+    /// </summary>
+    public async Task<IReadOnlyList<SlotJobEntry>> ListJobsAsync()
+    {
+        var all = new List<SlotJobEntry>();
+        Dictionary<long, string>? names = null;
+        foreach (var source in jobs)
+        {
+            var (queued, active) = await source.ActiveAsync();
+            if ((queued.Count > 0 || active.Count > 0) && names is null)
+                names = (await teams.ListAsync()).ToDictionary(t => t.Id, t => t.Name);
+            string Team(long id) => names!.GetValueOrDefault(id) ?? $"team {id}";
+            all.AddRange(active.Select(j => new SlotJobEntry(j.Kind, j.Id, j.TeamId, Team(j.TeamId), j.Device, Running: true, CreatedAt: null)));
+            all.AddRange(queued.Select(j => new SlotJobEntry(j.Kind, j.Id, j.TeamId, Team(j.TeamId), j.RequestedDevice, Running: false, j.CreatedAt)));
+        }
+        return [.. all.OrderByDescending(j => j.Running).ThenBy(j => j.Kind).ThenBy(j => j.Id)];
     }
 
     async Task<RunChangeResult> ChangeAsync(long runId, RunStatus to, string? reason)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Sensorium.Data;
 using Sensorium.Storage.Datasets;
 using Sensorium.Training;
+using Sensorium.Web.Features.Datasets;
 using Sensorium.Web.Hosting;
 
 namespace Sensorium.Web.Features.Runs;
@@ -61,15 +62,20 @@ public sealed class RunRequestValidator(IOptions<WorkbenchOptions> options, Data
         if (errors.Any(e => e.StartsWith("dataset:", StringComparison.Ordinal))) return errors;
 
         var registered = await datasets.ListAsync();
-        var dataset = registered.FirstOrDefault(d => string.Equals(d.Name, runSpec.Dataset.Path, StringComparison.OrdinalIgnoreCase));
+        if (StoredDataset.Problem(runSpec.Dataset) is { } problem)
+        {
+            errors.Add("dataset: " + problem);
+            return errors;
+        }
+        var dataset = StoredDataset.Find(registered, runSpec.Dataset);
         if (dataset is null)
         {
-            errors.Add($"dataset: '{runSpec.Dataset.Path}' is not a registered dataset (registered: {(registered.Count == 0 ? "none yet" : string.Join(", ", registered.Select(d => d.Name)))}).");
+            errors.Add($"dataset: '{StoredDataset.NameOf(runSpec.Dataset)}' is not a registered dataset (registered: {(registered.Count == 0 ? "none yet" : string.Join(", ", registered.Select(d => d.Name)))}).");
             return errors;
         }
         try
         {
-            DatasetLoader.Select(runSpec.Dataset with { Path = dataset.Path });
+            DatasetLoader.Select(StoredDataset.Resolved(runSpec.Dataset, dataset));
         }
         catch (DataFormatException e)
         {

@@ -10,8 +10,9 @@ namespace Sensorium.Web.Features.Security;
 /// <item>a state-changing request (POST, PUT, PATCH, DELETE) to <c>/api</c> without a bearer token must carry an
 /// <c>Origin</c> (or, failing that, a <c>Referer</c>) of the workbench itself or of <see cref="SecurityOptions.AllowedOrigins"/>;
 /// a missing or foreign one is answered 403 with a problem body;</item>
-/// <item>a request to <c>/hubs</c> (negotiation, WebSocket handshake) whose <c>Origin</c> is foreign is refused too
-/// (browsers always send it there; non-browser clients that send none are let through to authentication).</item>
+/// <item>a request to <c>/hubs</c> or to Blazor's circuit hub <c>/_blazor</c> (negotiation, WebSocket handshake,
+/// disconnect) whose <c>Origin</c> is foreign is refused too (browsers always send it there; non-browser clients that
+/// send none are let through to authentication).</item>
 /// </list>
 /// Bearer-token calls are not affected: a browser page cannot attach someone else's token.
 /// </summary>
@@ -20,7 +21,8 @@ public sealed class SameOriginGuard(RequestDelegate next, IOptionsMonitor<Securi
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        bool api = request.Path.StartsWithSegments("/api"), hub = request.Path.StartsWithSegments("/hubs");
+        bool api = request.Path.StartsWithSegments("/api"),
+            hub = request.Path.StartsWithSegments("/hubs") || request.Path.StartsWithSegments("/_blazor");
         if ((api || hub) && ApiTokenAuthenticationHandler.BearerToken(request) is null)
         {
             string? origin = request.Headers.Origin.FirstOrDefault();

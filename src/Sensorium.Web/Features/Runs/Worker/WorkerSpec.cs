@@ -1,6 +1,7 @@
 using Sensorium.Storage.Datasets;
 using Sensorium.Storage.Runs;
 using Sensorium.Training;
+using Sensorium.Web.Features.Datasets;
 
 namespace Sensorium.Web.Features.Runs.Worker;
 
@@ -8,17 +9,17 @@ namespace Sensorium.Web.Features.Runs.Worker;
 public static class WorkerSpec
 {
     /// <summary>
-    /// The run's stored spec with the registered dataset's folder in place of its name, and the worker's
+    /// The run's stored spec with the registered dataset's folder added to its name, and the worker's
     /// <paramref name="device"/> (auto, cpu, cuda) and <paramref name="threads"/>.
     /// </summary>
     public static async Task<RunSpec> ForRunAsync(Run run, DatasetStore datasets, string device, int threads)
     {
         var spec = RunSpec.FromJson(run.SpecJson, $"run {run.Id}");
-        var dataset = (await datasets.ListAsync()).FirstOrDefault(d => string.Equals(d.Name, spec.Dataset.Path, StringComparison.OrdinalIgnoreCase))
-            ?? throw new InvalidOperationException($"The dataset '{spec.Dataset.Path}' is not registered.");
+        var dataset = StoredDataset.Find(await datasets.ListAsync(), spec.Dataset)
+            ?? throw new InvalidOperationException($"The dataset '{StoredDataset.NameOf(spec.Dataset)}' is not registered.");
         return spec with
         {
-            Dataset = spec.Dataset with { Path = dataset.Path },
+            Dataset = StoredDataset.Resolved(spec.Dataset, dataset),
             Trainer = spec.Trainer with { Device = device, Threads = threads },
         };
     }

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using static TorchSharp.torch;
 
 namespace Sensorium.Models.Cores;
 
@@ -36,7 +35,4 @@ public sealed record ConvCoreSpec : CoreSpec
         if (Kernel % 2 == 0) throw new ArgumentOutOfRangeException(nameof(Kernel), Kernel, "The kernel must be odd to keep the map size.");
         SpecChecks.NonNegative(Gamma, nameof(Gamma));
     }
-
-    public override CoreModule Build(Generator generator, Device device) =>
-        new ConvCore(InputChannels, Channels, InputKernel, Kernel, Layers, Gamma, generator, device);
 }

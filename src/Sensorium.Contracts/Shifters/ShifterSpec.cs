@@ -1,12 +1,11 @@
 using System.Text.Json.Serialization;
 using Sensorium.Models.Cores;
-using Sensorium.Models.Readouts;
-using static TorchSharp.torch;
 
 namespace Sensorium.Models.Shifters;
 
 /// <summary>
-/// What a per-mouse shifter is: its kind (JSON <c>"kind"</c>) and its own fields. Registration: one
+/// What a per-mouse shifter is: its kind (JSON <c>"kind"</c>) and its own fields; no TorchSharp type (the shifter
+/// class in Sensorium.Models declares <c>IShifterBuiltFrom&lt;TSpec&gt;</c>). Registration: one
 /// <c>JsonDerivedType</c> line below per shifter.
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
@@ -16,14 +15,9 @@ public abstract record ShifterSpec
 {
     /// <summary>Throws <see cref="ArgumentException"/> (naming the field) if a value cannot build a shifter.</summary>
     public abstract void Validate();
-
-    public abstract ShifterModule Build(Generator generator, Device device);
-
-    /// <summary>This spec with the fields one mouse's checkpoint entries determine (<c>shifter.&lt;key&gt;.</c> removed).</summary>
-    public virtual ShifterSpec FromStateDict(IReadOnlyDictionary<string, Tensor> mouseState) => this;
 }
 
-/// <summary><see cref="MlpShifter"/>, the SENSORIUM+ baselines' shifter on the pupil centre.</summary>
+/// <summary>The MLP shifter (Sensorium.Models.Shifters.MlpShifter), the SENSORIUM+ baselines' shifter on the pupil centre.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record MlpShifterSpec : ShifterSpec
 {
@@ -37,18 +31,5 @@ public sealed record MlpShifterSpec : ShifterSpec
     {
         SpecChecks.Positive(HiddenChannels, "ShifterHiddenChannels");
         SpecChecks.Positive(Layers, "ShifterLayers");
-    }
-
-    public override ShifterModule Build(Generator generator, Device device) =>
-        new MlpShifter(2, HiddenChannels, Layers, generator, device);
-
-    public override ShifterSpec FromStateDict(IReadOnlyDictionary<string, Tensor> mouseState)
-    {
-        var linears = FullGaussian2dReadoutSpec.LinearIndices(mouseState, "mlp.");
-        return this with
-        {
-            Layers = linears.Count > 0 ? linears.Count : Layers,
-            HiddenChannels = linears.Count > 1 ? (int)mouseState["mlp.0.weight"].shape[0] : HiddenChannels,
-        };
     }
 }

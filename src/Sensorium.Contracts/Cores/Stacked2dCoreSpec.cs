@@ -1,6 +1,3 @@
-using System.Text.RegularExpressions;
-using static TorchSharp.torch;
-
 namespace Sensorium.Models.Cores;
 
 /// <summary>
@@ -8,7 +5,7 @@ namespace Sensorium.Models.Cores;
 /// core_bias=False); <see cref="Linear"/> gives the LN baseline's core.
 /// </summary>
 [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
-public sealed partial record Stacked2dCoreSpec : CoreSpec
+public sealed record Stacked2dCoreSpec : CoreSpec
 {
     /// <summary>Layers: layer0 plus Layers−1 depth-separable layers. 4 (SOTA); 3 for LN.</summary>
     public int Layers { get; init; } = 4;
@@ -45,30 +42,4 @@ public sealed partial record Stacked2dCoreSpec : CoreSpec
         if (HiddenKernel % 2 == 0)
             throw new ArgumentOutOfRangeException(nameof(HiddenKernel), HiddenKernel, "The hidden kernel must be odd to keep the map size.");
     }
-
-    public override CoreModule Build(Generator generator, Device device) =>
-        new Stacked2dCore(InputChannels, HiddenChannels, InputKernel, HiddenKernel, Layers, Linear, GammaInput,
-            BatchNormMomentum, generator, device);
-
-    /// <summary>Layers, widths, input channels and kernels from the weights; Linear, GammaInput and momentum from this spec.</summary>
-    public override CoreSpec FromStateDict(IReadOnlyDictionary<string, Tensor> state)
-    {
-        if (!state.TryGetValue("features.layer0.conv.weight", out var layer0)) // (C,C_in,k,k)
-            throw new InvalidDataException("The checkpoint has no 'core.features.layer0.conv.weight': not a Stacked2dCore checkpoint.");
-        var layers = state.Keys.Select(k => LayerKey().Match(k)).Where(m => m.Success)
-            .Select(m => int.Parse(m.Groups[1].Value)).Max() + 1;
-        return this with
-        {
-            Layers = layers,
-            HiddenChannels = (int)layer0.shape[0],
-            InputChannels = (int)layer0.shape[1],
-            InputKernel = (int)layer0.shape[2],
-            HiddenKernel = state.TryGetValue("features.layer1.ds_conv.spatial_conv.weight", out var spatial)
-                ? (int)spatial.shape[2]
-                : HiddenKernel,
-        };
-    }
-
-    [GeneratedRegex(@"^features\.layer(\d+)\.")]
-    private static partial Regex LayerKey();
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sensorium.Contracts;
 using Sensorium.Models;
 
 namespace Sensorium.Training;
@@ -54,10 +55,8 @@ public sealed record RunSpec
         int expectedChannels = Dataset.BehaviorChannels ? 4 : 1;
         if (Model.InputChannels != expectedChannels)
             errors.Add($"model: inputChannels is {Model.InputChannels} but the dataset feeds {expectedChannels} (behaviour channels {(Dataset.BehaviorChannels ? "on" : "off")})");
-        if (Model.Core is Sensorium.Models.Cores.VitCoreSpec vit && Dataset.Validate().Count == 0
-            && vit.ForScale(Dataset.Scale) is var fed && (fed.ImageHeight, fed.ImageWidth) != (vit.ImageHeight, vit.ImageWidth))
-            errors.Add($"model: the vit core takes {vit.ImageHeight}×{vit.ImageWidth} images but the dataset at scale {Dataset.Scale} " +
-                $"feeds {fed.ImageHeight}×{fed.ImageWidth} (from the official 144×256): set imageHeight/imageWidth");
+        if (Dataset.Validate().Count == 0 && Model.Core.ScaleMismatch(Dataset.Scale) is { } mismatch)
+            errors.Add("model: " + mismatch);
         if (Model.HasShifter && !Dataset.PupilCenter)
             errors.Add("model: a shifter needs the pupil centre (dataset includePupilCenter)");
         return errors;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sensorium.Models.Cores;
 using Sensorium.Models.Readouts;
@@ -80,7 +79,7 @@ public sealed record ModelSpec
 
     /// <summary>This spec with its core sized for images at <paramref name="scale"/> (a vit core's image size; other
     /// cores take any size).</summary>
-    public ModelSpec ForScale(double scale) => Core is VitCoreSpec vit ? this with { Core = vit.ForScale(scale) } : this;
+    public ModelSpec ForScale(double scale) => this with { Core = Core.SizedForScale(scale) };
 
     /// <summary>Throws <see cref="ArgumentException"/> (naming the field) if a value cannot build a model.</summary>
     public void Validate()
@@ -89,17 +88,4 @@ public sealed record ModelSpec
         Readout.Validate();
         Shifter?.Validate();
     }
-}
-
-/// <summary>
-/// What a model needs to know of one mouse: its data key, its neuron count and, to place the readout's grid, the
-/// cortical (x,y) position of every neuron (cell_motor_coordinates[:, :2]). Positions may be null when a checkpoint
-/// will provide the normalised <c>source_grid</c>.
-/// </summary>
-public sealed record MouseNeurons(string DataKey, int NeuronCount, IReadOnlyList<double>? CorticalX = null,
-    IReadOnlyList<double>? CorticalY = null)
-{
-    /// <summary>A mouse from its neurons' cortical positions.</summary>
-    public static MouseNeurons FromCortex(string dataKey, IReadOnlyList<double> x, IReadOnlyList<double> y) =>
-        new(dataKey, x.Count, x, y);
 }

@@ -1,12 +1,13 @@
 using System.Text.Json.Serialization;
-using static TorchSharp.torch;
 
 namespace Sensorium.Models.Cores;
 
 /// <summary>
-/// What a core is: its kind (the JSON <c>"kind"</c>) and its own fields. A spec validates itself, builds its
-/// <see cref="CoreModule"/> and, for imported PyTorch checkpoints, reads the fields its weights determine.
-/// <para>Registration: one <c>JsonDerivedType</c> line below per core (see ADDING-A-CORE.md).</para>
+/// What a core is: its kind (the JSON <c>"kind"</c>) and its own fields. A spec validates itself; it holds no
+/// TorchSharp type, so the web app and the worker protocol read it without the native library. The core class in
+/// Sensorium.Models declares the spec it is built from (<c>ICoreBuiltFrom&lt;TSpec&gt;</c>), which is how a spec
+/// becomes a module and how an imported PyTorch checkpoint fills the fields its weights determine.
+/// <para>Registration: one <c>JsonDerivedType</c> line below per core (see src/Sensorium.Models/ADDING-A-CORE.md).</para>
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
 [JsonDerivedType(typeof(Stacked2dCoreSpec), "stacked2d")]
@@ -27,15 +28,13 @@ public abstract record CoreSpec
     /// <summary>Throws <see cref="ArgumentException"/> (naming the field) if a value cannot build a core.</summary>
     public virtual void Validate() => SpecChecks.Positive(InputChannels, nameof(InputChannels));
 
-    /// <summary>The core, its initial weights drawn from <paramref name="generator"/>.</summary>
-    public abstract CoreModule Build(Generator generator, Device device);
+    /// <summary>This spec for images loaded at <paramref name="scale"/> of the official 144×256. Cores that take any
+    /// image size (the default) return themselves; a core built for one size (vit) resizes.</summary>
+    public virtual CoreSpec SizedForScale(double scale) => this;
 
-    /// <summary>
-    /// This spec with every field the weights of a PyTorch checkpoint determine taken from them. <paramref name="state"/>
-    /// holds the checkpoint's <c>core.</c> entries with that prefix removed. The default takes nothing from the
-    /// weights: the strict load that follows still names every key or shape that does not fit.
-    /// </summary>
-    public virtual CoreSpec FromStateDict(IReadOnlyDictionary<string, Tensor> state) => this;
+    /// <summary>Why this core cannot take the images a dataset feeds at <paramref name="scale"/>, or null if it can
+    /// (the default: any size).</summary>
+    public virtual string? ScaleMismatch(double scale) => null;
 }
 
 /// <summary>Argument checks shared by the specs.</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using static TorchSharp.torch;
 
 namespace Sensorium.Models.Cores;
 
@@ -68,6 +67,15 @@ public sealed record VitCoreSpec : CoreSpec
         ImageWidth = (int)Math.Round(rawWidth * scale),
     };
 
+    /// <summary>This core sized for the images at <paramref name="scale"/> (<see cref="ForScale"/>).</summary>
+    public override CoreSpec SizedForScale(double scale) => ForScale(scale);
+
+    public override string? ScaleMismatch(double scale) =>
+        ForScale(scale) is var fed && (fed.ImageHeight, fed.ImageWidth) != (ImageHeight, ImageWidth)
+            ? $"the vit core takes {ImageHeight}×{ImageWidth} images but the dataset at scale {scale} " +
+              $"feeds {fed.ImageHeight}×{fed.ImageWidth} (from the official 144×256): set imageHeight/imageWidth"
+            : null;
+
     public override void Validate()
     {
         base.Validate();
@@ -95,6 +103,4 @@ public sealed record VitCoreSpec : CoreSpec
     {
         if (!(value >= 0 && value < 1)) throw new ArgumentOutOfRangeException(name, value, $"{name} must be in [0, 1).");
     }
-
-    public override CoreModule Build(Generator generator, Device device) => new VitCore(this, generator, device);
 }
