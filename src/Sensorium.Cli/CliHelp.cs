@@ -272,7 +272,7 @@ public static class CliHelp
         _ => "scores, rf, mei, tuning and (with a ground truth) score, in one go",
     },
     [
-        new("run", "RUNDIR", Required: true),
+        new("run", "RUNDIR", "a finished run's folder, or an ensemble folder (`sensorium ensemble`: the mean of its members)", Required: true),
         new("out", "DIR", "output folder (default RUNDIR/insilico); each experiment rewrites its own files there"),
         new("neurons", "all|top:N|I,J,...", "rf and tuning: all (default), top:N (best test correlation; needs scores) or indices"),
         new("mei-neurons", "SEL", "mei: default top:8 (or --neurons when given to `insilico mei`)"),

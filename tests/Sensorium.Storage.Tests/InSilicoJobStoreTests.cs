@@ -72,6 +72,37 @@ public abstract class InSilicoJobStoreTests(DatabaseEngine engine) : IDisposable
         var failed = await jobs.FinishAsync(queued.Id, succeeded: false, "no built sensorium CLI found");
         Assert.Equal((InSilicoJobStatus.Failed, "no built sensorium CLI found"), (failed!.Status, failed.Message));
     }
+
+    [Fact]
+    public async Task An_ensemble_has_its_own_jobs_one_active_at_a_time_beside_its_runs_and_a_job_names_exactly_one_target()
+    {
+        var (team, user, run) = await RunAsync();
+        var run2 = await new RunStore(temp.Database, temp.Time).CreateAsync(new NewRun(team.Id, user.Id, "r2", "{}", null));
+        var ensemble = await new Sensorium.Storage.Ensembles.EnsembleStore(temp.Database, temp.Time).CreateAsync(
+            new Sensorium.Storage.Ensembles.NewEnsemble(team.Id, user.Id, "two", "/data", ["m1"], [run.Id, run2.Id], Waiting: false));
+        var forRun = await jobs.CreateAsync(new NewInSilicoJob(run.Id, team.Id, user.Id, 8, null));
+        var forEnsemble = await jobs.CreateAsync(new NewInSilicoJob(null, team.Id, user.Id, 4, null, EnsembleId: ensemble.Id));
+        Assert.NotNull(forEnsemble); // the run's active job does not block the ensemble's
+        Assert.Equal(((long?)null, (long?)ensemble.Id, 4), (forEnsemble.RunId, forEnsemble.EnsembleId, forEnsemble.MeiNeurons));
+        Assert.Null(await jobs.CreateAsync(new NewInSilicoJob(null, team.Id, user.Id, 4, null, EnsembleId: ensemble.Id))); // one active per ensemble
+        Assert.Equal([forRun!.Id, forEnsemble.Id], (await jobs.ListActiveAsync()).Select(j => j.Id));
+        Assert.Equal(forEnsemble.Id, (await jobs.LatestForEnsembleAsync(ensemble.Id))!.Id);
+        Assert.Equal(forRun.Id, (await jobs.LatestForRunAsync(run.Id))!.Id); // the run's latest is not the ensemble's
+        Assert.Null(await jobs.LatestForEnsembleAsync(ensemble.Id + 1));
+
+        await jobs.StartAsync(forEnsemble.Id, "cpu");
+        var done = await jobs.FinishAsync(forEnsemble.Id, succeeded: true, null);
+        Assert.Equal((InSilicoJobStatus.Done, (long?)ensemble.Id), (done!.Status, done.EnsembleId));
+        Assert.NotNull(await jobs.CreateAsync(new NewInSilicoJob(null, team.Id, user.Id, 4, null, EnsembleId: ensemble.Id))); // ended: again
+
+        await Assert.ThrowsAsync<ArgumentException>(() => jobs.CreateAsync(new NewInSilicoJob(run.Id, team.Id, user.Id, 4, null, EnsembleId: ensemble.Id)));
+        await Assert.ThrowsAsync<ArgumentException>(() => jobs.CreateAsync(new NewInSilicoJob(null, team.Id, user.Id, 4, null)));
+        using var connection = temp.Database.Open(); // the table itself refuses a job of both (or neither)
+        Assert.ThrowsAny<Exception>(() => Dapper.SqlMapper.Execute(connection, """
+            INSERT INTO insilico_jobs (run_id, ensemble_id, team_id, status, mei_neurons, stage, created_at)
+            VALUES (@run, @ens, @team, 'done', 1, 'done', '2026-01-01T00:00:00+00:00')
+            """, new { run = run.Id, ens = ensemble.Id, team = team.Id }));
+    }
 }
 
 public sealed class InSilicoJobStoreOnSqliteTests() : InSilicoJobStoreTests(DatabaseEngine.Sqlite);

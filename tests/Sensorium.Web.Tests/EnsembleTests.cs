@@ -22,9 +22,9 @@ namespace Sensorium.Web.Tests;
 /// </summary>
 public sealed class EnsembleTests
 {
-    static readonly Dictionary<string, string> WithWorker = new() { ["Worker:Enabled"] = "true", ["Worker:ThreadsPerSlot"] = "1" };
+    internal static readonly Dictionary<string, string> WithWorker = new() { ["Worker:Enabled"] = "true", ["Worker:ThreadsPerSlot"] = "1" };
 
-    static RunSpec TinySpec(string dataset, int seed, string track = "sensorium") => new()
+    internal static RunSpec TinySpec(string dataset, int seed, string track = "sensorium") => new()
     {
         Dataset = new DatasetSpec { Path = dataset, Track = track },
         Model = ModelSpec.Sota with { Core = new Sensorium.Models.Cores.Stacked2dCoreSpec { Layers = 2, HiddenChannels = 8 } },
@@ -33,7 +33,7 @@ public sealed class EnsembleTests
     };
 
     /// <summary>A run stored as finished, with its folder: trained here for one epoch, or (train: false) its spec only.</summary>
-    static async Task<Run> FinishedRunAsync(WorkbenchApp app, long team, long member, RunSpec spec, bool train = true, RunStatus end = RunStatus.Succeeded)
+    internal static async Task<Run> FinishedRunAsync(WorkbenchApp app, long team, long member, RunSpec spec, bool train = true, RunStatus end = RunStatus.Succeeded)
     {
         var store = app.Get<RunStore>();
         var run = await store.CreateAsync(new NewRun(team, member, $"seed {spec.Seed}", spec.ToJson(), null));
@@ -44,7 +44,7 @@ public sealed class EnsembleTests
         return await store.TransitionAsync(run.Id, end, error: end == RunStatus.Failed ? "diverged" : null);
     }
 
-    static Task<Ensemble> EndOfAsync(WorkbenchApp app, long id)
+    internal static Task<Ensemble> EndOfAsync(WorkbenchApp app, long id)
     {
         var jobs = app.Get<EnsembleJobs>();
         var ended = new TaskCompletionSource<Ensemble>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -109,7 +109,7 @@ public sealed class InSilicoJobRecoveryTests : IDisposable
         var running = new TaskCompletionSource<InSilicoJob>(TaskCreationOptions.RunContinuationsAsynchronously);
         jobs.Changed += id =>
         {
-            if (id == run.Id && jobs.Get(id) is { State: InSilicoJobState.Running, Stage: var stage } job && stage.StartsWith("rf:", StringComparison.Ordinal))
+            if (id == InSilicoTarget.OfRun(run.Id) && jobs.Get(id) is { State: InSilicoJobState.Running, Stage: var stage } job && stage.StartsWith("rf:", StringComparison.Ordinal))
                 running.TrySetResult(job);
         };
         Assert.True(await jobs.EnqueueAsync(run, 4, run.OwnerId));

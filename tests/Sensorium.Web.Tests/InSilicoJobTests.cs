@@ -47,7 +47,7 @@ public sealed class InSilicoJobTests
         var finished = new TaskCompletionSource<InSilicoJob>(TaskCreationOptions.RunContinuationsAsynchronously);
         jobs.Changed += id =>
         {
-            if (id != run.Id || jobs.Get(id) is not { } job) return;
+            if (id != InSilicoTarget.OfRun(run.Id) || jobs.Get(id) is not { } job) return;
             lock (states) states.Add(job);
             if (!job.IsActive) finished.TrySetResult(job);
         };

@@ -12,14 +12,16 @@ public enum InSilicoJobStatus
 }
 
 /// <summary>
-/// The in-silico experiments of one finished run (<c>sensorium insilico all</c> in a worker process), as stored.
+/// The in-silico experiments of one finished run or evaluated ensemble (<c>sensorium insilico all</c> in a worker
+/// process), as stored: exactly one of <see cref="RunId"/> and <see cref="EnsembleId"/> is set.
 /// <see cref="Stage"/> and <see cref="Progress"/> (0..1) are the worker's last report; <see cref="Message"/> why it
 /// failed or was interrupted.
 /// </summary>
 public sealed record InSilicoJob
 {
     public long Id { get; init; }
-    public long RunId { get; init; }
+    public long? RunId { get; init; }
+    public long? EnsembleId { get; init; }
     public long TeamId { get; init; }
     public long? RequestedBy { get; init; }
     public InSilicoJobStatus Status { get; init; }
@@ -39,5 +41,5 @@ public sealed record InSilicoJob
     public bool IsActive => Status is InSilicoJobStatus.Queued or InSilicoJobStatus.Running;
 }
 
-/// <summary>What a caller provides to queue a job.</summary>
-public sealed record NewInSilicoJob(long RunId, long TeamId, long? RequestedBy, int MeiNeurons, string? RequestedDevice);
+/// <summary>What a caller provides to queue a job: of a run (<paramref name="RunId"/>) or of an ensemble (<paramref name="EnsembleId"/>), exactly one.</summary>
+public sealed record NewInSilicoJob(long? RunId, long TeamId, long? RequestedBy, int MeiNeurons, string? RequestedDevice, long? EnsembleId = null);

@@ -9,21 +9,23 @@ namespace Sensorium.Storage.InSilico;
 public sealed class InSilicoJobStore(Database database, TimeProvider time)
 {
     const string Columns = """
-        id, run_id, team_id, requested_by, status, mei_neurons, requested_device, device, stage, progress, message, pid,
+        id, run_id, ensemble_id, team_id, requested_by, status, mei_neurons, requested_device, device, stage, progress, message, pid,
         created_at, started_at, finished_at
         """;
 
-    /// <summary>Queues a job; null when the run already has one queued or running.</summary>
+    /// <summary>Queues a job; null when the run (or ensemble) already has one queued or running.</summary>
     public async Task<InSilicoJob?> CreateAsync(NewInSilicoJob job)
     {
+        if ((job.RunId is null) == (job.EnsembleId is null))
+            throw new ArgumentException("an in-silico job belongs to a run or to an ensemble: exactly one of RunId and EnsembleId", nameof(job));
         await using var connection = database.Open();
         try
         {
             return await connection.QuerySingleAsync<InSilicoJob>($"""
-                INSERT INTO insilico_jobs (run_id, team_id, requested_by, status, mei_neurons, requested_device, stage, created_at)
-                VALUES (@RunId, @TeamId, @RequestedBy, 'queued', @MeiNeurons, @RequestedDevice, 'queued', @now)
+                INSERT INTO insilico_jobs (run_id, ensemble_id, team_id, requested_by, status, mei_neurons, requested_device, stage, created_at)
+                VALUES (@RunId, @EnsembleId, @TeamId, @RequestedBy, 'queued', @MeiNeurons, @RequestedDevice, 'queued', @now)
                 RETURNING {Columns}
-                """, new { job.RunId, job.TeamId, job.RequestedBy, job.MeiNeurons, job.RequestedDevice, now = time.GetUtcNow() });
+                """, new { job.RunId, job.EnsembleId, job.TeamId, job.RequestedBy, job.MeiNeurons, job.RequestedDevice, now = time.GetUtcNow() });
         }
         catch (Exception e) when (Database.IsUniqueViolation(e))
         {
@@ -43,6 +45,14 @@ public sealed class InSilicoJobStore(Database database, TimeProvider time)
         await using var connection = database.Open();
         return await connection.QuerySingleOrDefaultAsync<InSilicoJob>(
             $"SELECT {Columns} FROM insilico_jobs WHERE run_id = @runId ORDER BY id DESC LIMIT 1", new { runId });
+    }
+
+    /// <summary>The ensemble's latest job, or null when it never had one.</summary>
+    public async Task<InSilicoJob?> LatestForEnsembleAsync(long ensembleId)
+    {
+        await using var connection = database.Open();
+        return await connection.QuerySingleOrDefaultAsync<InSilicoJob>(
+            $"SELECT {Columns} FROM insilico_jobs WHERE ensemble_id = @ensembleId ORDER BY id DESC LIMIT 1", new { ensembleId });
     }
 
     /// <summary>Queued and running jobs, queue order: the scheduler's input.</summary>

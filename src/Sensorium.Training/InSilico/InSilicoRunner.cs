@@ -15,7 +15,7 @@ public sealed record InSilicoRequest(string RunDirectory, string OutDirectory, I
 public sealed record InSilicoProgress(string Experiment, string Stage, int Done, int Total);
 
 /// <summary>
-/// Runs a run's in-silico experiments in order (scores → rf → mei → tuning → score) and writes an
+/// Runs a run's (or an ensemble folder's: <see cref="DigitalTwin"/>) in-silico experiments in order (scores → rf → mei → tuning → score) and writes an
 /// <see cref="InSilicoFolder"/>. Each experiment reads what an earlier one (of this or a previous call) wrote:
 /// <c>top:N</c> needs scores, <c>score</c> needs scores and rf and/or tuning.
 /// </summary>
@@ -50,7 +50,7 @@ public static class InSilicoRunner
                         PreprocessedMouse? truthMouse = null;
                         if (truthDir is not null)
                         {
-                            var spec = Checkpoint.ReadSpec(request.RunDirectory).Dataset with { Path = HostOf(truthDir), Mice = [twin!.DataKey] };
+                            var spec = ModelFolder.Open(request.RunDirectory).Spec.Dataset with { Path = HostOf(truthDir), Mice = [twin!.DataKey] };
                             truthMouse = DatasetLoader.Load(spec, log, cancel)[0];
                         }
                         folder.WriteScores(NeuronScoreTable.Compute(twin!, truthMouse));
@@ -104,7 +104,7 @@ public static class InSilicoRunner
     public static string? ResolveTruth(InSilicoRequest request)
     {
         if (request.Truth is not null) return Path.GetFullPath(request.Truth);
-        string data = request.DataPath ?? Checkpoint.ReadSpec(request.RunDirectory).Dataset.Path;
+        string data = request.DataPath ?? ModelFolder.Open(request.RunDirectory).Spec.Dataset.Path;
         return Directory.Exists(Path.Combine(data, SyntheticDataset.HostFolder)) ? Path.GetFullPath(data) : null;
     }
 

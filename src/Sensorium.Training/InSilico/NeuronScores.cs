@@ -22,9 +22,9 @@ public sealed record NeuronScoreTable(string DataKey, IReadOnlyList<NeuronScore>
     public static NeuronScoreTable Compute(DigitalTwin twin, PreprocessedMouse? truth)
     {
         var mouse = twin.Mouse;
-        var (valTrials, valPred) = twin.Predictor.PredictTier(mouse, Tier.Validation);
+        var (valTrials, valPred) = twin.PredictTier(Tier.Validation);
         var validation = RunEvaluation.Score(mouse.DataKey, Tier.Validation, valTrials, valPred, mouse).PerNeuron;
-        var (testTrials, testPred) = twin.Predictor.PredictTier(mouse, Tier.Test);
+        var (testTrials, testPred) = twin.PredictTier(Tier.Test);
         NeuronMetrics? test = null;
         float[]? recorded = null;
         if (truth is not null && testTrials.Length > 0)

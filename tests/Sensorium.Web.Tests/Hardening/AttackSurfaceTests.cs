@@ -112,6 +112,7 @@ public sealed class AttackSurfaceTests(ITestOutputHelper output) : IDisposable
         ["/datasets/{DatasetId:long}"] = new(Access.SignedIn, Owned.Dataset),
         ["/ensembles/new"] = new(Access.Team, Query: "?runs={run},{run2}"),
         ["/ensembles/{EnsembleId:long}"] = new(Access.Team, Owned.Ensemble, OwnerSees: true),
+        ["/ensembles/{EnsembleId:long}/neurons"] = new(Access.Team, Owned.Ensemble, "?neuron=0"),
         ["/sweeps"] = new(Access.Team, OwnerSees: true),
         ["/sweeps/new"] = new(Access.Team, Query: "?from={sweep}"),
         ["/sweeps/{Id:long}"] = new(Access.Team, Owned.Sweep, OwnerSees: true),

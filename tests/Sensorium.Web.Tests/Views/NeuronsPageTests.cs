@@ -29,8 +29,14 @@ public sealed class NeuronsPageTests
         string runDir = Path.Combine(app.Get<IOptions<WorkbenchOptions>>().Value.ArtifactsDirectory, run.Id.ToString());
         Directory.CreateDirectory(runDir);
         File.WriteAllText(Path.Combine(runDir, "spec.json"), new Sensorium.Training.RunSpec { Dataset = new DatasetSpec { Path = dataset } }.ToJson());
+        WriteResults(runDir, dataset);
+        return (run, team, member);
+    }
 
-        var folder = new InSilicoFolder(Path.Combine(runDir, InSilicoFolder.DefaultName));
+    /// <summary>In-silico results of 5 neurons in MODELDIR/insilico (the real writer) and their ground truth in the dataset folder.</summary>
+    internal static void WriteResults(string modelDir, string dataset)
+    {
+        var folder = new InSilicoFolder(Path.Combine(modelDir, InSilicoFolder.DefaultName));
         var scores = Enumerable.Range(0, N).Select(j => new NeuronScore(j, 10 + j, 100 * j, -50 * j, 200, 0.1 * j, 0.1 * j + 0.05, 0.2 + 0.1 * j)).ToList();
         int trials = 6; // 3 images × 2 repeats
         var predictions = Enumerable.Range(0, trials * N).Select(i => (float)(i % 7) / 7).ToArray();
@@ -51,10 +57,9 @@ public sealed class NeuronsPageTests
             all.Select(j => new NeuronGroundTruth(j, 10 + j, 20 + j, 10, 20 + j, 10, 2, 1, 8, 0.125, 30 * j, 0, j % 2 == 1, false)).ToList());
         truth.Write(dataset);
         folder.WriteScore(InSilicoRunner.Score(folder, dataset, threshold: 0.2));
-        return (run, team, member);
     }
 
-    static BunitContext Context(WorkbenchApp app, Sensorium.Storage.Accounts.Team team, Sensorium.Storage.Accounts.User member)
+    internal static BunitContext Context(WorkbenchApp app, Sensorium.Storage.Accounts.Team team, Sensorium.Storage.Accounts.User member)
     {
         var context = new BunitContext();
         context.JSInterop.Mode = JSRuntimeMode.Loose;

@@ -58,7 +58,11 @@ public sealed class EnsembleJobs(CliLauncher cli, IOptions<WorkerOptions> worker
     public SlotWork Kind => SlotWork.Ensemble;
 
     /// <summary>The ensemble's folder (its manifest, once evaluated).</summary>
-    public string Directory(long ensembleId) => Path.Combine(workbench.Value.ArtifactsDirectory, "ensembles", ensembleId.ToString(CultureInfo.InvariantCulture));
+    public string Directory(long ensembleId) => DirectoryOf(workbench.Value.ArtifactsDirectory, ensembleId);
+
+    /// <summary>An ensemble's folder under the artifacts directory.</summary>
+    public static string DirectoryOf(string artifactsDirectory, long ensembleId) =>
+        Path.Combine(artifactsDirectory, "ensembles", ensembleId.ToString(CultureInfo.InvariantCulture));
 
     public async Task<Ensemble?> GetAsync(long teamId, long id) => await store.GetAsync(id) is { } e && e.TeamId == teamId ? e : null;
 
