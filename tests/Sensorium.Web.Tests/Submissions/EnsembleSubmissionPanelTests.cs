@@ -59,6 +59,7 @@ public sealed class EnsembleSubmissionPanelTests(TinyBenchmark bench)
         context.Services.AddSingleton(app.Get<TrainingNotifications>());
         context.Services.AddSingleton(app.Get<SubmissionService>());
         context.Services.AddSingleton(app.Get<SubmissionAdmission>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Neurons.InSilicoJobs>()); // the page's per-neuron scores (twin of an ensemble)
         context.AddAuthorization().SetAuthorized(member.UserName)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, member.Id.ToString()), new Claim(WorkbenchClaims.TeamId, team.Id.ToString()));
 
