@@ -116,8 +116,9 @@ public static class CliHelp
             new("shifter", "on|off", $"a per-mouse shifter of the readout grid driven by the pupil centre; default: on for {Track.SensoriumPlusName}\n" +
                 $"(ablations: e.g. --track {Track.SensoriumPlusName} --shifter off; the SENSORIUM mouse's test tiers have\n" +
                 $"behaviour and pupil centre zeroed, so do not turn these on for {Track.Sensorium.Mouse})"),
-            new("precision", "fp32|bf16", "fp32 (default) or bf16: forward and backward in a bf16 copy of the model, Adam on the fp32\n" +
-                "weights (mixed precision for GPUs with bf16 tensor cores; measured worse on small, see the README)"),
+            new("precision", "fp32|bf16", "fp32 (default) or bf16: autocast-style mixed precision: the core's convolutions (the vit core's\n" +
+                "linear layers and attention too) compute in bf16, everything else (BatchNorm, readout, loss, Adam, the\n" +
+                "saved model) stays fp32 (for GPUs with bf16 tensor cores; GPU speed and quality not measured yet, see the README)"),
             new("spec", "SPEC.json", "a full run spec (JSON: dataset, model, trainer, seed) instead of the options above", InSynopsis: false),
             new("resume", null, "continue RUNDIR from its last checkpoint", InSynopsis: false),
             new("events", "-|FILE", "write every training event as a JSON line (- = stdout, then the summary is the last line)"),
@@ -254,7 +255,7 @@ public static class CliHelp
         [
             new("neurons", "8000"), new("batch", "128"), new("steps", "10"), new("warmup", "2"), new("threads", "N"), Device,
             new("model", "sota|ln|cnn-wide|vit", "cnn-wide is timed at its 72×128 input"), new("plus"), new("eval-steps", "N"), new("profile", "N"), new("seed", "42"),
-            new("precision", "fp32|bf16", "bf16: bf16 model (weights, activations, gradients) with fp32 master weights for Adam"),
+            new("precision", "fp32|bf16", "bf16: the training forward under autocast (convolutions in bf16, the rest fp32), as train"),
             new("no-split", null, "no synchronisation between forward, backward and Adam (one per step: the loss read)"),
         ],
         ["  Huge pages off: run with THP_MEM_ALLOC_ENABLE=0 in the environment."]),

@@ -56,8 +56,8 @@ public sealed record TrainerSpec
 
     public const string Recover = "recover", Stop = "stop";
 
-    /// <summary>"fp32" (default) or "bf16": forward and backward in a bf16 copy of the model, Adam and everything else on
-    /// the fp32 weights (Sensorium.Training's MixedPrecision). Measured no faster on an H200 and worse on small (README).</summary>
+    /// <summary>"fp32" (default) or "bf16": autocast-style mixed precision (Sensorium.Training's MixedPrecision): the
+    /// model stays fp32 and only the cores' convolutions (and linear layers/matmuls) compute in bf16 (README).</summary>
     public string Precision { get; init; } = Fp32;
 
     /// <summary>The values of <see cref="Precision"/>.</summary>

@@ -54,11 +54,8 @@ public static class Trainer
         var data = mice.Select(m => new DeviceData(m, device, spec.Dataset.BehaviorChannels, spec.Dataset.PupilCenter)).ToList();
         var optimizer = optim.Adam(model.parameters(), ts.LrInit);
         using var best = new BestWeights(model); // the one copy of the best weights, in memory
-        // bf16: a bf16 copy computes forward and backward; this fp32 model stays the model (weights, Adam, checkpoints).
-        using var mixed = ts.Precision == MixedPrecision.Bf16
-            ? new MixedPrecision(model, ModelBuilder.Build(spec.Model,
-                mice.Select(m => MouseNeurons.FromCortex(m.DataKey, m.CorticalX, m.CorticalY)).ToList(), device, (ulong)spec.Seed))
-            : null;
+        // bf16: the training forward runs under autocast (convolutions in bf16); the model stays fp32 (MixedPrecision).
+        var lowType = MixedPrecision.LowType(ts.Precision);
         try
         {
             using var poisson = new PoissonLoss(avg: false);
@@ -119,7 +116,7 @@ public static class Trainer
                 Dictionary<string, double> validation;
                 try
                 {
-                    var (lossSum, perTrialSum) = TrainEpoch(model, mixed, data, optimizer, poisson, ts, spec.Seed, epoch, batchesPerEpoch, progress, fault, cancel);
+                    var (lossSum, perTrialSum) = TrainEpoch(model, lowType, data, optimizer, poisson, ts, spec.Seed, epoch, batchesPerEpoch, progress, fault, cancel);
                     (trainLoss, trainLossPerTrial) = (lossSum / batchesPerEpoch, perTrialSum / batchesPerEpoch);
                     epochSeconds = epochClock.Elapsed.TotalSeconds; // training only, as the samples/s it reports
                     TrainingHealth.RequireFiniteState(model, epoch);
@@ -194,15 +191,14 @@ public static class Trainer
     /// loss and gradients are checked (<see cref="TrainingHealth.RequireFiniteStep"/>): a non-finite one throws
     /// before the step is applied.
     /// </summary>
-    private static (double Loss, double LossPerTrial) TrainEpoch(FiringRateEncoder model, MixedPrecision? mixed, List<DeviceData> data, OptimizerHelper optimizer,
+    private static (double Loss, double LossPerTrial) TrainEpoch(FiringRateEncoder model, ScalarType? lowType, List<DeviceData> data, OptimizerHelper optimizer,
         PoissonLoss poisson, TrainerSpec ts, int seed, int epoch, int batchesPerEpoch, IProgress<TrainingEvent>? progress,
         (int Epoch, int Batch)? fault, CancellationToken cancel)
     {
         // A generator per epoch for the shuffling and one for the readouts' position noise, so that a resumed run
         // shuffles and samples exactly as an uninterrupted one.
         var rng = new Random(unchecked(seed * 1_000_003 + epoch));
-        var computing = mixed?.Compute ?? model; // the model that runs forward and backward
-        computing.Noise?.Restart(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)epoch * 0xBF58476D1CE4E5B9UL + 1));
+        model.Noise?.Restart(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)epoch * 0xBF58476D1CE4E5B9UL + 1));
         var steps = MiceCycler.Epoch(data.Select(d => d.Mouse.Train).ToList(), ts.BatchSize, rng);
         int stepEvery = data.Count; // one optimizer step per round over the mice
         var clock = Stopwatch.StartNew();
@@ -226,9 +222,9 @@ public static class Trainer
             using var scope = NewDisposeScope();
             var index = epochIndex.narrow(0, offset, trials.Length);
             offset += trials.Length;
-            if (mixed is not null && b % stepEvery == 0) mixed.ToCompute(); // a step's first batch: the current weights
-            var loss = Objective(computing, d, index, trials.Length, poisson, ts.ScaleLoss, ts.DetachCore,
-                mixed is null ? null : MixedPrecision.ComputeType);
+            Tensor loss;
+            using (Autocast.Enable(lowType)) // the forward only: the backward follows the graph's casts
+                loss = Objective(model, d, index, trials.Length, poisson, ts.ScaleLoss, ts.DetachCore);
             if (fault == (epoch, b + 1)) loss = loss * double.NaN; // a test's injected fault (see ReadFaultInjection)
             loss.backward();
             // The objective of one trial: ÷ (trials × the loss scale √(trials of the mouse / batch size)).
@@ -241,7 +237,6 @@ public static class Trainer
             samples += trials.Length;
             bool endOfStep = (b + 1) % stepEvery == 0 || b == steps.Count - 1;
             if (!endOfStep) continue;
-            mixed?.GradientsToMaster();
             // The guard's one read also brings the progress value (the step's last batch loss): one sync per step.
             double value = double.NaN;
             if (progress is null) TrainingHealth.RequireFiniteStep(model, stepLoss, epoch, b + 1);
@@ -269,26 +264,14 @@ public static class Trainer
     /// The per-batch training objective (forward only): √(trials/batch)·Σ Poisson(model(inputs), targets) + the core
     /// (unless <paramref name="detachCore"/>) and readout regularizers. A scalar; the caller calls backward().
     /// </summary>
-    /// <param name="compute">The model's compute type when it is not fp32 (bf16 with <see cref="MixedPrecision"/>): the
-    /// inputs are cast to it, the output and regularizers back to fp32, so that the loss is summed in fp32.</param>
     internal static Tensor Objective(FiringRateEncoder model, DeviceData d, Tensor index, int batch, PoissonLoss poisson,
-        bool scaleLoss, bool detachCore, ScalarType? compute = null)
+        bool scaleLoss, bool detachCore)
     {
         var inputs = d.Inputs(index);                      // (B,C,H,W)
         var targets = d.Responses.index_select(0, index); // (B,N)
         var pupil = d.Pupil(index);                        // (B,2) or null
-        if (compute is { } type)
-        {
-            inputs = inputs.to(type);
-            pupil = pupil?.to(type);
-        }
         var output = model.call(inputs, d.Mouse.DataKey, pupil); // (B,N)
         var regularizer = detachCore ? model.Readout(d.Mouse.DataKey).Regularizer() : model.Regularizer(d.Mouse.DataKey);
-        if (compute is not null)
-        {
-            output = output.to(ScalarType.Float32);
-            regularizer = regularizer.to(ScalarType.Float32);
-        }
         double scale = scaleLoss ? Math.Sqrt((double)d.Mouse.TrialCount / batch) : 1.0;
         var loss = poisson.call(output, targets) * scale + regularizer;
         return loss;

@@ -29,7 +29,7 @@ public sealed class TrainingBench : IDisposable
     private readonly PoissonLoss poisson = new(avg: false);
     private readonly Random rng;
     private readonly TrainingBenchConfig config;
-    private readonly MixedPrecision? mixed;
+    private readonly ScalarType? lowType;
 
     public TrainingBench(TrainingBenchConfig config)
     {
@@ -39,11 +39,7 @@ public sealed class TrainingBench : IDisposable
         model = ModelBuilder.Build(config.Model, [MouseNeurons.FromCortex(mouse.DataKey, mouse.CorticalX, mouse.CorticalY)],
             Device, config.Seed);
         data = new DeviceData(mouse, Device, behaviorChannels: config.Model.InputChannels == 4, pupilCenter: config.Model.HasShifter);
-        if (config.Precision == MixedPrecision.Bf16)
-            mixed = new MixedPrecision(model, ModelBuilder.Build(config.Model,
-                [MouseNeurons.FromCortex(mouse.DataKey, mouse.CorticalX, mouse.CorticalY)], Device, config.Seed));
-        else if (config.Precision != MixedPrecision.Fp32)
-            throw new ArgumentException($"precision must be {MixedPrecision.Fp32} or {MixedPrecision.Bf16} (got '{config.Precision}')");
+        lowType = MixedPrecision.LowType(config.Precision); // bf16: the forward under autocast, as the trainer's
         optimizer = optim.Adam(model.parameters(), 0.009);
         rng = new Random((int)config.Seed);
         Parameters = model.parameters().Sum(p => p.numel());
@@ -103,9 +99,9 @@ public sealed class TrainingBench : IDisposable
         using (var scope = NewDisposeScope())
         {
             var index = data.Index(trials);
-            mixed?.ToCompute();
-            var loss = Trainer.Objective(mixed?.Compute ?? model, data, index, trials.Length, poisson, scaleLoss: true,
-                detachCore: false, mixed is null ? null : MixedPrecision.ComputeType);
+            Tensor loss;
+            using (Autocast.Enable(lowType))
+                loss = Trainer.Objective(model, data, index, trials.Length, poisson, scaleLoss: true, detachCore: false);
             if (split) Sync();
             forward = clock.Elapsed.TotalMilliseconds;
             loss.backward();
@@ -114,7 +110,6 @@ public sealed class TrainingBench : IDisposable
             lossValue = loss.detach().MoveToOuterDisposeScope();
         }
         double before = clock.Elapsed.TotalMilliseconds;
-        mixed?.GradientsToMaster();
         optimizer.step();
         optimizer.zero_grad();
         if (split) Sync();
@@ -212,7 +207,6 @@ public sealed class TrainingBench : IDisposable
     public void Dispose()
     {
         optimizer.Dispose();
-        mixed?.Dispose();
         poisson.Dispose();
         data.Dispose();
         model.Dispose();

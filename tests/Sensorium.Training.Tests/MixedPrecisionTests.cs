@@ -1,41 +1,96 @@
 using Sensorium.Models;
+using Sensorium.Models.Encoders;
+using Sensorium.Models.Measures;
 using Sensorium.Training.Gpus;
 using static TorchSharp.torch;
 
 namespace Sensorium.Training.Tests;
 
-/// <summary>Issue 16 on the CPU: bf16 mixed precision, the GPU memory estimate, GPU discovery's CPU-only answer.</summary>
+/// <summary>Issue 16 on the CPU: bf16 autocast mixed precision, the GPU memory estimate, GPU discovery's CPU-only answer.</summary>
 public class MixedPrecisionTests
 {
     static IReadOnlyList<MouseNeurons> Neurons(MouseTrainingData m) => [MouseNeurons.FromCortex(m.DataKey, m.CorticalX, m.CorticalY)];
 
-    [Fact]
-    public void The_bf16_copy_computes_and_the_fp32_model_keeps_the_weights_and_gets_fp32_gradients()
+    /// <summary>
+    /// The gradients of one objective (forward under <paramref name="low"/>, backward) on fixed weights, batch and
+    /// position noise, by parameter name; the model's gradients are cleared after.
+    /// </summary>
+    internal static Dictionary<string, Tensor> Gradients(FiringRateEncoder model, DeviceData data, int[] trials, ScalarType? low)
     {
-        var mouse = TinyData.Mouse();
-        var spec = TinyData.Spec().Model;
-        using var master = ModelBuilder.Build(spec, Neurons(mouse), CPU, 7);
-        using var mixed = new MixedPrecision(master, ModelBuilder.Build(spec, Neurons(mouse), CPU, 99));
-        Assert.All(master.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
-        Assert.All(mixed.Compute.parameters(), p => Assert.Equal(ScalarType.BFloat16, p.dtype));
-        foreach (var ((name, m), (_, c)) in master.named_parameters().Zip(mixed.Compute.named_parameters()))
-            Assert.True(m.to(ScalarType.BFloat16).equal(c).all().item<bool>(), $"{name}: the copy holds the master's weights in bf16");
-
-        using var images = randn(4, 1, mouse.Height, mouse.Width).to(ScalarType.BFloat16);
-        using var output = mixed.Compute.call(images, mouse.DataKey, null);
-        Assert.Equal(ScalarType.BFloat16, output.dtype);
-        output.to(ScalarType.Float32).sum().backward();
-        mixed.GradientsToMaster();
-        foreach (var ((name, m), (_, c)) in master.named_parameters().Zip(mixed.Compute.named_parameters()))
+        using var poisson = new PoissonLoss(avg: false);
+        model.train();
+        model.Noise?.Restart(12345);
+        using (var scope = NewDisposeScope())
         {
-            Assert.NotNull(m.grad);
-            Assert.Equal(ScalarType.Float32, m.grad!.dtype);
-            Assert.True(m.grad.equal(c.grad!.to(ScalarType.Float32)).all().item<bool>(), $"{name}: the master's gradient is the copy's");
+            Tensor loss;
+            using (Autocast.Enable(low))
+                loss = Trainer.Objective(model, data, data.Index(trials), trials.Length, poisson, scaleLoss: true, detachCore: false);
+            Assert.Equal(ScalarType.Float32, loss.dtype);
+            loss.backward();
         }
+        var grads = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.detach().clone());
+        foreach (var p in model.parameters()) p.grad = null;
+        return grads;
+    }
+
+    /// <summary>‖a − b‖ / ‖b‖.</summary>
+    internal static double RelativeError(Tensor a, Tensor b) =>
+        (a - b).norm().item<float>() / Math.Max(b.norm().item<float>(), 1e-30);
+
+    [Fact]
+    public void A_bf16_step_gives_every_parameter_the_fp32_gradient_within_tolerance()
+    {
+        var mouse = TinyData.Mouse(neurons: 40);
+        var spec = ModelSpec.Sota with { Core = new Sensorium.Models.Cores.Stacked2dCoreSpec { Layers = 3, HiddenChannels = 16 } };
+        using var model = ModelBuilder.Build(spec, Neurons(mouse), CPU, 7);
+        using var data = new DeviceData(mouse, CPU, behaviorChannels: false, pupilCenter: false);
+        int[] trials = [.. Enumerable.Range(0, 32)];
+        var fp32 = Gradients(model, data, trials, null);
+        var again = Gradients(model, data, trials, null);
+        var bf16 = Gradients(model, data, trials, ScalarType.BFloat16);
+        Assert.Equal(fp32.Keys, bf16.Keys);
+        foreach (var (name, g) in fp32)
+        {
+            Assert.Equal(ScalarType.Float32, bf16[name].dtype); // the fp32 weights get fp32 gradients
+            Assert.True(g.norm().item<float>() > 0, $"{name}: a zero fp32 gradient tests nothing");
+            Assert.Equal(0.0, RelativeError(again[name], g), 1e-6); // fp32 twice: the same (deterministic, no autocast left over)
+            double error = RelativeError(bf16[name], g);
+            // Measured here: 0.1–1.2 %; the old scheme (a whole bf16 copy of the model) was 2–8 % off on the core and
+            // 60–390 % on the readout's grid predictor (README). bf16 has 8 bits of mantissa.
+            Assert.True(error < 0.03, $"{name}: bf16 gradient {error:P2} away from fp32's");
+        }
+        // The convolutions really computed in bf16: their gradients differ from fp32's.
+        Assert.True(RelativeError(bf16["core.features.layer0.conv.weight"], fp32["core.features.layer0.conv.weight"]) > 1e-4);
+        Assert.True(RelativeError(bf16["core.features.layer1.ds_conv.spatial_conv.weight"], fp32["core.features.layer1.ds_conv.spatial_conv.weight"]) > 1e-4);
+        Assert.Null(Autocast.LowType); // the scope ended with the forward
     }
 
     [Fact]
-    public void A_bf16_run_learns_writes_an_fp32_model_and_differs_from_the_fp32_run()
+    public void Under_autocast_the_model_stays_fp32_and_BatchNorm_statistics_are_fp32()
+    {
+        var mouse = TinyData.Mouse();
+        using var model = ModelBuilder.Build(TinyData.Spec().Model, Neurons(mouse), CPU, 7);
+        using var data = new DeviceData(mouse, CPU, behaviorChannels: false, pupilCenter: false);
+        var before = model.named_buffers().Where(b => b.name.EndsWith("running_mean")).ToDictionary(b => b.name, b => b.buffer.clone());
+        Assert.NotEmpty(before);
+        Gradients(model, data, [.. Enumerable.Range(0, 16)], ScalarType.BFloat16);
+        Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+        foreach (var (name, buffer) in model.named_buffers().Where(b => b.buffer.is_floating_point()))
+            Assert.True(buffer.dtype == ScalarType.Float32, $"{name} is {buffer.dtype}");
+        foreach (var (name, old) in before)
+            Assert.False(old.equal(model.named_buffers().Single(b => b.name == name).buffer).all().item<bool>(), $"{name}: the bf16 forward updated it");
+        using (Autocast.Enable(ScalarType.BFloat16))
+        {
+            model.eval();
+            using var images = randn(2, 1, mouse.Height, mouse.Width);
+            using var output = model.call(images, mouse.DataKey, null);
+            Assert.Equal(ScalarType.Float32, output.dtype); // the convolutions hand back fp32
+        }
+        Assert.Throws<ArgumentException>(() => MixedPrecision.LowType("fp16"));
+    }
+
+    [Fact]
+    public void A_bf16_run_learns_as_well_as_fp32_and_writes_an_fp32_model()
     {
         using var a = new Sensorium.Data.Tests.TempDir();
         using var b = new Sensorium.Data.Tests.TempDir();
@@ -47,18 +102,25 @@ public class MixedPrecisionTests
         var bf16 = Trainer.Train(bf16Spec, [TinyData.Mouse()], b.Path, bf16Log);
 
         double before = bf16Log.Of<TrainingStarted>().Single().ValidationBefore["11111-1-1"];
-        Assert.True(bf16.BestObjective > before + 0.05, $"bf16: validation correlation {before:F3} -> {bf16.BestObjective:F3}");
-        // Not asserted: how close bf16 comes to fp32. On this tiny model (8 channels, 12 neurons, 6 epochs) bf16 reached
-        // 0.18 against fp32's 0.42 here; its quality on `small` is measured on a GPU (scripts/gpu-bench.sh step F).
-        Assert.True(fp32.BestObjective > before + 0.1);
-        double fp32Loss = fp32Log.Of<EpochCompleted>().First().TrainLoss, bf16Loss = bf16Log.Of<EpochCompleted>().First().TrainLoss;
-        Assert.NotEqual(fp32Loss, bf16Loss); // bf16 really computed
-        Assert.True(Math.Abs(bf16Loss - fp32Loss) < 0.05 * fp32Loss, $"first-epoch loss bf16 {bf16Loss} vs fp32 {fp32Loss}");
+        Assert.True(fp32.BestObjective > before + 0.1, $"fp32: validation correlation {before:F3} -> {fp32.BestObjective:F3}");
+        // The old scheme (a whole bf16 copy of the model) reached 0.18 here against fp32's 0.42.
+        Assert.True(Math.Abs(bf16.BestObjective - fp32.BestObjective) < 0.03,
+            $"best validation correlation bf16 {bf16.BestObjective:F4} vs fp32 {fp32.BestObjective:F4}");
+        var fp32Losses = fp32Log.Of<EpochCompleted>().Select(e => e.TrainLoss).ToList();
+        var bf16Losses = bf16Log.Of<EpochCompleted>().Select(e => e.TrainLoss).ToList();
+        Assert.Equal(fp32Losses.Count, bf16Losses.Count);
+        Assert.True(bf16Losses[^1] < bf16Losses[0], $"bf16 train loss {bf16Losses[0]} -> {bf16Losses[^1]}");
+        for (int e = 0; e < fp32Losses.Count; e++)
+        {
+            Assert.NotEqual(fp32Losses[e], bf16Losses[e]); // bf16 really computed
+            Assert.True(Math.Abs(bf16Losses[e] - fp32Losses[e]) < 0.02 * fp32Losses[e], $"epoch {e + 1} train loss bf16 {bf16Losses[e]} vs fp32 {fp32Losses[e]}");
+        }
         Assert.All(bf16Log.Of<BatchProgress>(), p => Assert.True(double.IsFinite(p.Loss) && p.Loss > 0));
 
         using var reloaded = ModelBuilder.Build(bf16Spec.Model, Neurons(TinyData.Mouse()), CPU, 1);
         Checkpoint.LoadWeights(reloaded, Path.Combine(b.Path, Checkpoint.ModelFile));
         Assert.All(reloaded.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+        Assert.All(reloaded.buffers().Where(t => t.is_floating_point()), t => Assert.Equal(ScalarType.Float32, t.dtype));
         Assert.Equal(MixedPrecision.Bf16, Checkpoint.ReadSpec(b.Path).Trainer.Precision);
     }
 
@@ -70,13 +132,14 @@ public class MixedPrecisionTests
     }
 
     [Fact]
-    public void The_memory_estimate_grows_with_the_run_and_bf16_lowers_it()
+    public void The_memory_estimate_grows_with_the_run_and_with_bf16()
     {
         var reference = new RunSpec { Dataset = new DatasetSpec { Path = "d" } };
         long mib = GpuMemoryEstimate.MiB(reference);
         Assert.InRange(mib, 1_500, 8_000); // batch 128, 36×64, one mouse of 8,400 neurons
         Assert.True(GpuMemoryEstimate.MiB(reference with { Trainer = new TrainerSpec { BatchSize = 256 } }) > mib);
-        Assert.True(GpuMemoryEstimate.MiB(reference with { Trainer = new TrainerSpec { Precision = MixedPrecision.Bf16 } }) < mib);
+        // bf16 autocast keeps the fp32 activations and adds the convolutions' bf16 input copies.
+        Assert.True(GpuMemoryEstimate.MiB(reference with { Trainer = new TrainerSpec { Precision = MixedPrecision.Bf16 } }) > mib);
         Assert.True(GpuMemoryEstimate.MiB(reference with { Dataset = new DatasetSpec { Path = "d", Track = "all" } }) > mib);
         Assert.True(GpuMemoryEstimate.MiB(reference with { Model = ModelSpec.Sota with { Core = (ModelSpec.Sota.Core as Sensorium.Models.Cores.Stacked2dCoreSpec)! with { HiddenChannels = 128 } } }) > mib);
         Assert.True(GpuMemoryEstimate.MiB(reference, neuronsPerMouse: 800) < mib);

@@ -57,5 +57,14 @@ public sealed class ConvCore : CoreModule, ICoreBuiltFrom<ConvCoreSpec>
         return (sum * Gamma).MoveToOuterDisposeScope();
     }
 
-    public override Tensor forward(Tensor images) => features.call(images);
+    /// <summary>The stack in order; under <see cref="Autocast"/> each convolution computes in the low type, its ELU in fp32.</summary>
+    public override Tensor forward(Tensor images)
+    {
+        if (Autocast.LowType is null) return features.call(images);
+        using var scope = NewDisposeScope();
+        var x = images;
+        foreach (var module in features.children())
+            x = module is Conv2d conv ? Autocast.Conv2d(conv, x) : ((nn.Module<Tensor, Tensor>)module).call(x);
+        return x.MoveToOuterDisposeScope();
+    }
 }

@@ -27,10 +27,13 @@ public sealed class DepthSeparableConv2d : nn.Module<Tensor, Tensor>
 
     internal IEnumerable<Conv2d> Convolutions => [in_depth_conv, spatial_conv, out_depth_conv];
 
+    /// <summary>Under <see cref="Autocast"/> the three convolutions run in the low type, cast once in and once out.</summary>
     public override Tensor forward(Tensor input)
     {
-        using var x = in_depth_conv.call(input);
-        using var y = spatial_conv.call(x);
-        return out_depth_conv.call(y);
+        using var low = Autocast.Lower(input);
+        using var x = Autocast.Conv2d(in_depth_conv, low);
+        using var y = Autocast.Conv2d(spatial_conv, x);
+        using var z = Autocast.Conv2d(out_depth_conv, y);
+        return Autocast.Restore(z, input.dtype);
     }
 }

@@ -27,7 +27,7 @@ public sealed class Stacked2dInputLayer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        using var x = conv.call(input);
+        using var x = Autocast.Conv2d(conv, input); // bf16 under autocast, fp32 out
         var y = norm.call(x);
         // In place: BatchNorm's backward does not need its output, and ELU's in-place backward uses its result.
         // The three-Scalar elu_ is the truly in-place one (TorchSharp's elu_(alpha) and F.elu(inplace) allocate).

@@ -26,7 +26,9 @@ namespace Sensorium.Models.Cores;
 /// centre goes to the model's shifter, as for the CNN (V1T's mode 3 also feeds it to the behaviour MLP; the core
 /// contract hands a core images only).
 /// <para>Dropout and drop-path masks come from the model's seeded noise (<see cref="AttachNoise"/>), never the global
-/// RNG. Regularizer = Gamma · Σ|w| over every core parameter (V1T's L1 <c>core_reg_scale</c>).</para>
+/// RNG. Regularizer = Gamma · Σ|w| over every core parameter (V1T's L1 <c>core_reg_scale</c>). Under <see cref="Autocast"/>
+/// the patch projection, the blocks' linear layers and the attention matmuls compute in bf16 (LayerNorm, softmax, GELU,
+/// the behaviour MLP in fp32).</para>
 /// </summary>
 public sealed class VitCore : CoreModule, ICoreBuiltFrom<VitCoreSpec>
 {
@@ -158,7 +160,7 @@ internal sealed class VitPatchEmbedding : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor image)
     {
         using var scope = NewDisposeScope();
-        var patches = projection.call(image).flatten(2).transpose(1, 2); // (B,h·w,E)
+        var patches = Autocast.Conv2d(projection, image).flatten(2).transpose(1, 2); // (B,h·w,E)
         var cls = cls_token.expand(image.shape[0], 1, cls_token.shape[2]);
         var tokens = cat([cls, patches], 1) + pos_embedding;
         return VitCore.Dropout(tokens, dropout, training, noise()).MoveToOuterDisposeScope();
@@ -212,8 +214,8 @@ internal sealed class VitBlock : nn.Module<Tensor, Tensor?, Tensor>
         }
         var n = noise();
         x = x + VitCore.DropPath(Attention(mha_norm.call(x), n), dropPath, training, n);
-        var hidden = VitCore.Dropout(F.gelu(mlp_in.call(mlp_norm.call(x))), dropout, training, n);
-        var mlp = VitCore.Dropout(mlp_out.call(hidden), dropout, training, n);
+        var hidden = VitCore.Dropout(F.gelu(Autocast.Linear(mlp_in, mlp_norm.call(x))), dropout, training, n);
+        var mlp = VitCore.Dropout(Autocast.Linear(mlp_out, hidden), dropout, training, n);
         x = x + VitCore.DropPath(mlp, dropPath, training, n);
         return x.MoveToOuterDisposeScope();
     }
@@ -221,11 +223,11 @@ internal sealed class VitBlock : nn.Module<Tensor, Tensor?, Tensor>
     private Tensor Attention(Tensor x, SamplingNoise n)
     {
         long b = x.shape[0], t = x.shape[1];
-        var qkv = to_qkv.call(x).view(b, t, 3, heads, width).permute(2, 0, 3, 1, 4); // (3,B,H,T,E)
+        var qkv = Autocast.Linear(to_qkv, x).view(b, t, 3, heads, width).permute(2, 0, 3, 1, 4); // (3,B,H,T,E)
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
-        var weights = (q.matmul(k.transpose(-1, -2)) * (1.0 / Math.Sqrt(width))).softmax(-1); // (B,H,T,T)
+        var weights = (Autocast.Matmul(q, k.transpose(-1, -2)) * (1.0 / Math.Sqrt(width))).softmax(-1); // (B,H,T,T), softmax in fp32
         weights = VitCore.Dropout(weights, dropout, training, n);
-        var mixed = weights.matmul(v).permute(0, 2, 1, 3).reshape(b, t, heads * width); // (B,T,H·E)
-        return VitCore.Dropout(projection.call(mixed), dropout, training, n);
+        var mixed = Autocast.Matmul(weights, v).permute(0, 2, 1, 3).reshape(b, t, heads * width); // (B,T,H·E)
+        return VitCore.Dropout(Autocast.Linear(projection, mixed), dropout, training, n);
     }
 }

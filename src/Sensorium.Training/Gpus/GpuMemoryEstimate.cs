@@ -9,7 +9,7 @@ namespace Sensorium.Training.Gpus;
 /// the high side: it counts what a training step keeps alive at its peak — the core's activations and their
 /// gradients (≈ 5 saved feature maps per layer and sample), the readout's (B, C, N) samples (×3: output, product,
 /// gradient), the dataset uploaded once (images + responses of every trial), the weights with gradient and two Adam
-/// moments — times the caching allocator's slack, plus the CUDA context. bf16 halves the activations. The figures are
+/// moments — times the caching allocator's slack, plus the CUDA context. bf16 (autocast) adds the convolutions' bf16 input copies. The figures are
 /// checked against nvidia-smi's memory per process by scripts/gpu-bench.sh (step C).
 /// </summary>
 public static class GpuMemoryEstimate
@@ -45,9 +45,11 @@ public static class GpuMemoryEstimate
         var (layers, inputKernel) = model.Core is Stacked2dCoreSpec stacked ? (stacked.Layers, stacked.InputKernel) : (4, 1);
         int channels = model.Core.OutputChannels();
         long h1 = Math.Max(1, height - inputKernel + 1), w1 = Math.Max(1, width - inputKernel + 1);
-        double activationBytes = bf16 ? 2 : 4;
-        double core = (double)batch * layers * channels * h1 * w1 * 5 * activationBytes;
-        double readout = (double)batch * channels * neuronsPerMouse * 3 * activationBytes; // one mouse per batch
+        // bf16 (autocast): the activations stay fp32; the convolutions keep bf16 copies of their inputs for backward
+        // (3 of the 5 tensors per layer, at 2 bytes), so bf16 adds to the core's memory rather than halving it.
+        double coreBytes = bf16 ? 4 + 3.0 * 2 / 5 : 4;
+        double core = (double)batch * layers * channels * h1 * w1 * 5 * coreBytes;
+        double readout = (double)batch * channels * neuronsPerMouse * 3 * 4; // one mouse per batch, fp32
         double data = (double)mice * trialsPerMouse * (height * width * model.InputChannels + neuronsPerMouse + 5) * 4;
         double weights = (double)mice * neuronsPerMouse * (channels + 4) * 4 * 4
                          + (double)layers * channels * channels * 3 * 4 * 4;
