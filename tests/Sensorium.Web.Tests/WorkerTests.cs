@@ -197,12 +197,13 @@ public sealed class WorkerTests : IDisposable
         // A stand-in that "trains" until the run directory's stop request appears, then ends as the trainer does.
         var started = Line(new TrainingStarted("cpu", 3, 1000, 2, new Dictionary<string, double> { [Mouse] = 0.01 }, 0));
         var epoch = Line(new EpochCompleted(1, 11.9, new Dictionary<string, double> { [Mouse] = 0.21 }, 0.21, 0.009, 1.5, 100, true, 0.21, 1, 1, 3));
+        var finished = Line(new TrainingFinished(1, 0.21, 1, new Dictionary<string, double> { [Mouse] = 0.21 }, "stopped by BYNAME after epoch 1; best epoch 1", 2));
         var app = App(Worker($$"""
             echo '{{started}}'
             echo '{{epoch}}'
             while [ ! -f "$OUT/stop-request.json" ]; do sleep 0.05; done
-            BY=$(sed -n 's/.*"by": *"\([^"]*\)".*//p' "$OUT/stop-request.json" | head -1)
-            echo "{"type":"finished","epochs":1,"bestObjective":0.21,"bestEpoch":1,"bestValidation":{},"reason":"stopped by $BY after epoch 1; best epoch 1","seconds":2,"diverged":false,"recoveries":0}"
+            BY=$(sed -n 's/.*"by": *"\([^"]*\)".*/\1/p' "$OUT/stop-request.json" | head -1)
+            echo '{{finished}}' | sed "s/BYNAME/$BY/"
             exit 0
             """));
         var run = await SubmitAsync(app, WorkbenchApp.SpecJson());
@@ -212,7 +213,9 @@ public sealed class WorkerTests : IDisposable
         Assert.True(result.Outcome == RunChangeOutcome.Done, result.Message);
         var done = await WaitForAsync(app, run.Id, r => RunStateMachine.IsFinal(r.Status));
         Assert.Equal(RunStatus.Succeeded, done.Status);
-        Assert.Equal("stopped by tester after epoch 1; best epoch 1", done.StopReason);
+        var dir = app.Get<ProcessRunLauncher>().RunDirectory(run.Id);
+        Assert.True("stopped by tester after epoch 1; best epoch 1" == done.StopReason,
+            $"{done.StopReason}\n{string.Join("\n", Directory.GetFiles(dir).Select(f => f + ": " + File.ReadAllText(f)))}");
         Assert.Null(done.Error);
     }
 
