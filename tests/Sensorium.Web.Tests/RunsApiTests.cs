@@ -87,6 +87,36 @@ public sealed class RunsApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Sensorium_stop_asks_the_server_with_a_team_token_and_reports_its_refusals()
+    {
+        var (team, member) = await app.CreateTeamAsync("alpha");
+        var (token, _) = await app.Get<Sensorium.Storage.Accounts.ApiTokenStore>().CreateAsync(team.Id, member.Id, "cli");
+        var client = (await app.SignInAsync(member.UserName)).Http;
+        var run = await QueueAsync(client);
+        (int Code, string Out, string Err) Stop(long id)
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            int code = new Sensorium.Cli.StopCommand(() => app.Server.CreateHandler()).Run(Sensorium.Cli.CliArgs.Parse(
+                ["--run", id.ToString(), "--server", app.Server.BaseAddress.ToString(), "--token", token]), output, error);
+            return (code, output.ToString(), error.ToString());
+        }
+
+        var (code, _, error) = Stop(run.Id); // queued: refused with the server's reason
+        Assert.Equal(1, code);
+        Assert.Contains("(409)", error);
+        Assert.Contains("Cancel it instead", error);
+        Assert.Contains("no such run of your team", Stop(run.Id + 1000).Err);
+
+        await app.Get<RunStore>().TransitionAsync(run.Id, RunStatus.Running, "cpu");
+        (code, var output, error) = Stop(run.Id);
+        Assert.True(code == 0, error);
+        Assert.Contains("\"stopRequestedBy\": \"token:cli\"", output); // a token signs in as "token:<its name>"
+        var runDir = app.Get<Sensorium.Web.Features.Runs.Worker.ProcessRunLauncher>().RunDirectory(run.Id);
+        Assert.Equal("token:cli", Sensorium.Training.StopRequest.Read(runDir)!.By);
+    }
+
+    [Fact]
     public async Task Team_A_cannot_see_read_or_cancel_team_Bs_run()
     {
         var (_, a) = await app.CreateTeamAsync("alpha");
