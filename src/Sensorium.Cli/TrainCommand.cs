@@ -46,6 +46,9 @@ public sealed class TrainCommand : ICommand
         var problems = spec.Validate();
         if (problems.Count > 0) throw new UsageException("invalid run: " + string.Join("; ", problems));
 
+        // A folder that holds a finished training being trained again: a stop request left by that one is not for this one.
+        if (!resume && File.Exists(Path.Combine(outDir, Checkpoint.ModelFile)) && StopRequest.Withdraw(outDir))
+            error.WriteLine($"train: {StopRequest.FileName} of the earlier training in {outDir} removed");
         using var cts = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
