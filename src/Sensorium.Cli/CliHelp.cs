@@ -119,6 +119,8 @@ public static class CliHelp
             new("precision", "fp32|bf16", "fp32 (default) or bf16: autocast-style mixed precision: the core's convolutions (the vit core's\n" +
                 "linear layers and attention too) compute in bf16, everything else (BatchNorm, readout, loss, Adam, the\n" +
                 "saved model) stays fp32 (for GPUs with bf16 tensor cores; GPU speed and quality not measured yet, see the README)"),
+            new("max-minutes", "X", "a time limit: at the first epoch's end past X minutes of training (resumes included) training\n" +
+                "ends as early stopping does, the best weights kept in model.pth (trainer.maxMinutes; also with --spec)"),
             new("spec", "SPEC.json", "a full run spec (JSON: dataset, model, trainer, seed) instead of the options above", InSynopsis: false),
             new("resume", null, "continue RUNDIR from its last checkpoint", InSynopsis: false),
             new("events", "-|FILE", "write every training event as a JSON line (- = stdout, then the summary is the last line)"),
@@ -130,13 +132,30 @@ public static class CliHelp
             "on a NaN or infinity the step is skipped, the best weights are restored and training goes on at a lower",
             "learning rate (at most twice; a spec's trainer.onDivergence \"stop\" stops at once), then stops as diverged.",
             $"Exit codes: 0 done, 1 invalid input, 2 usage, {WorkerProtocol.DivergedExitCode} diverged (model.pth holds the best weights before it),",
-            $"{WorkerProtocol.CancelledExitCode} cancelled (Ctrl+C/SIGTERM; the checkpoint is kept).",
+            $"{WorkerProtocol.CancelledExitCode} cancelled (Ctrl+C/SIGTERM; the checkpoint is kept, no model.pth). To end a training now and",
+            "keep its best model instead: `sensorium stop --out RUNDIR` (it ends after the current epoch, exit 0).",
         ],
         OtherForms:
         [
-            "--spec SPEC.json --out RUNDIR [--events -|FILE] [--events-log FILE]",
+            "--spec SPEC.json --out RUNDIR [--max-minutes X] [--events -|FILE] [--events-log FILE]",
             "--resume --out RUNDIR [--events -|FILE] [--events-log FILE]",
         ]),
+
+        new("stop", "end a training after its current epoch and keep its best model (stop and keep best)",
+        [
+            new("out", "RUNDIR", "a run directory a `sensorium train` is training into (here or on a shared disk)"),
+            new("by", "NAME", "who asks, shown in the reason (default: your user name)"),
+            new("run", "ID", "a run of a workbench instead: POST /api/runs/ID/stop on --server with a team API token", InSynopsis: false),
+            new("server", "URL", InSynopsis: false),
+            new("token", "T", "a team API token (or SENSORIUM_TOKEN)", InSynopsis: false),
+        ],
+        [
+            "Writes RUNDIR/stop-request.json; the trainer reads it at every epoch's end and ends as early stopping does:",
+            "best weights restored, model.pth written, reason \"stopped by NAME after epoch N; best epoch B\", exit 0.",
+            "Asking again changes nothing. A finished run directory (model.pth written) is refused (exit 1).",
+            "Ctrl+C / SIGTERM still cancel (no model.pth; resume with train --resume).",
+        ],
+        OtherForms: ["--run ID --server URL [--token T]"]),
 
         new("ensemble", "an ensemble of finished runs (the mean of their predictions), for evaluate and submission make",
         [

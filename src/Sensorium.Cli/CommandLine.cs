@@ -30,6 +30,7 @@ public static class CommandLine
     {
         new SynthCommand(),
         new TrainCommand(),
+        new StopCommand(),
         new SweepCommand(),
         new EvaluateCommand(),
         new EnsembleCommand(),

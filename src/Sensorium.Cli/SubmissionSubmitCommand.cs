@@ -66,7 +66,7 @@ public sealed class SubmissionSubmitCommand(Func<HttpMessageHandler>? handler = 
     }
 
     /// <summary>The server's words: the first validation errors, or the problem's detail/title.</summary>
-    static string Message(HttpStatusCode status, string body)
+    internal static string Message(HttpStatusCode status, string body)
     {
         if (status == HttpStatusCode.Unauthorized) return "the token is unknown or revoked";
         try
@@ -82,7 +82,7 @@ public sealed class SubmissionSubmitCommand(Func<HttpMessageHandler>? handler = 
         return string.IsNullOrWhiteSpace(body) ? status.ToString() : body.Trim();
     }
 
-    static string Pretty(string body)
+    internal static string Pretty(string body)
     {
         try
         {

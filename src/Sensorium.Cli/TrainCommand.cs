@@ -27,6 +27,9 @@ public sealed class TrainCommand : ICommand
         string? events = args.Optional("events");
         string? eventsLog = args.Optional("events-log");
         RunSpec spec;
+        double? maxMinutes = MaxMinutes(args);
+        if (resume && maxMinutes is not null)
+            throw new UsageException("--max-minutes cannot change a resumed run: its limit is the trainer.maxMinutes of RUNDIR/spec.json");
         if (resume)
         {
             spec = Checkpoint.ReadSpec(outDir);
@@ -38,10 +41,14 @@ public sealed class TrainCommand : ICommand
             spec = RunSpec.FromJson(File.ReadAllText(specFile), specFile);
         }
         else spec = SpecFromOptions(args);
+        if (maxMinutes is not null) spec = spec with { Trainer = spec.Trainer with { MaxMinutes = maxMinutes } };
         args.RejectUnknown();
         var problems = spec.Validate();
         if (problems.Count > 0) throw new UsageException("invalid run: " + string.Join("; ", problems));
 
+        // A folder that holds a finished training being trained again: a stop request left by that one is not for this one.
+        if (!resume && File.Exists(Path.Combine(outDir, Checkpoint.ModelFile)) && StopRequest.Withdraw(outDir))
+            error.WriteLine($"train: {StopRequest.FileName} of the earlier training in {outDir} removed");
         using var cts = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
@@ -78,6 +85,16 @@ public sealed class TrainCommand : ICommand
             if (eventWriter is not null && !ReferenceEquals(eventWriter, output)) eventWriter.Dispose();
             logWriter?.Dispose();
         }
+    }
+
+    /// <summary>--max-minutes X: the training's time limit (trainer.maxMinutes), or null when absent.</summary>
+    public static double? MaxMinutes(CliArgs args)
+    {
+        if (args.Optional("max-minutes") is null) return null;
+        double minutes = args.Double("max-minutes", 0);
+        if (!(minutes > 0 && minutes <= TrainerSpec.MaxMinutesLimit))
+            throw new UsageException($"--max-minutes must be in (0, {TrainerSpec.MaxMinutesLimit}] minutes (got '{args.Optional("max-minutes")}')");
+        return minutes;
     }
 
     private static readonly JsonSerializerOptions Indented = new(WorkerProtocol.Json) { WriteIndented = true };

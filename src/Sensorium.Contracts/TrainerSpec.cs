@@ -63,6 +63,17 @@ public sealed record TrainerSpec
     /// <summary>The values of <see cref="Precision"/>.</summary>
     public const string Fp32 = "fp32", Bf16 = "bf16";
 
+    /// <summary>A time limit in minutes (null: none). At the first epoch boundary where the training's time so far
+    /// reaches it, training ends as early stopping does: best weights restored, model.pth written, reason "time limit
+    /// … reached after epoch N; best epoch B". The time counted is the trainer's own (from building the model to the
+    /// epoch's end) summed over resumes (the checkpoint keeps it); waiting in a queue, loading the dataset and the time a
+    /// run spends stopped before a resume are not counted.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public double? MaxMinutes { get; init; }
+
+    /// <summary>The largest <see cref="MaxMinutes"/> accepted: a week.</summary>
+    public const double MaxMinutesLimit = 7 * 24 * 60;
+
     /// <summary>Problems with the values, one message per field; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -80,6 +91,8 @@ public sealed record TrainerSpec
         if (OnDivergence is not (Recover or Stop)) errors.Add($"onDivergence must be recover or stop (got '{OnDivergence}')");
         if (MaxRecoveries < 0 || MaxRecoveries > 100) errors.Add($"maxRecoveries must be in [0, 100] (got {MaxRecoveries})");
         if (Precision is not (Fp32 or Bf16)) errors.Add($"precision must be fp32 or bf16 (got '{Precision}')");
+        if (MaxMinutes is { } minutes && !(minutes > 0 && minutes <= MaxMinutesLimit))
+            errors.Add($"maxMinutes must be in (0, {MaxMinutesLimit}] minutes, or absent for no time limit (got {minutes})");
         if (Threads < 0 || Threads > 256) errors.Add($"threads must be in [0, 256] (got {Threads})");
         return errors;
     }

@@ -13,7 +13,9 @@ using static TorchSharp.torch;
 namespace Sensorium.Training;
 
 /// <summary>The outcome of <see cref="Trainer.Train"/>.</summary>
-/// <param name="Reason">Why training stopped: "early stopping", "max epochs", or "diverged at epoch E, batch B (what)".</param>
+/// <param name="Reason">Why training stopped: "early stopping", "max epochs", "time limit M min reached after epoch E;
+/// best epoch B" (<see cref="TrainerSpec.MaxMinutes"/>), "stopped by U after epoch E; best epoch B" (a
+/// <see cref="StopRequest"/>), or "diverged at epoch E, batch B (what)".</param>
 /// <param name="Diverged">True when training stopped because of non-finite numbers (the model is the best before them).</param>
 /// <param name="Recoveries">Divergences recovered from (best weights restored, learning rate reduced) on the way.</param>
 public sealed record TrainingResult(int Epochs, double BestObjective, int BestEpoch,
@@ -33,14 +35,15 @@ public static class Trainer
 {
     /// <param name="runDir">Holds spec.json, checkpoints and the final model.pth; created if needed.</param>
     /// <param name="resume">Continue from runDir's checkpoint (its spec must equal <paramref name="spec"/>).</param>
+    /// <param name="time">The clock of the training's seconds and of its time limit (tests pass a fake one); the system's by default.</param>
     public static TrainingResult Train(RunSpec spec, IReadOnlyList<MouseTrainingData> mice, string runDir,
-        IProgress<TrainingEvent>? progress = null, bool resume = false, CancellationToken cancel = default)
+        IProgress<TrainingEvent>? progress = null, bool resume = false, CancellationToken cancel = default, TimeProvider? time = null)
     {
         var problems = spec.Validate();
         if (problems.Count > 0) throw new ArgumentException("Invalid run spec: " + string.Join("; ", problems));
         foreach (var m in mice) m.Check();
         TorchNative.Initialize(); // before the first torch call (huge pages, an optional other libtorch)
-        var clock = Stopwatch.StartNew();
+        var clock = new ElapsedClock(time ?? TimeProvider.System);
         var ts = spec.Trainer;
         if (ts.Threads > 0) set_num_threads(ts.Threads);
         var device = TorchDevice.Resolve(ts.Device);
@@ -66,6 +69,7 @@ public static class Trainer
             double secondsBefore = 0;
             int recoveries = 0;
             TrainingDivergedException? diverged = null;
+            string? stoppedEarly = null; // a time limit or a stop request ended training at an epoch boundary
 
             if (resume)
             {
@@ -95,6 +99,9 @@ public static class Trainer
             model.train();
             while (true)
             {
+                // At every epoch boundary (and before a resumed run's first epoch): the time limit, a stop request.
+                stoppedEarly = StopReason(ts, runDir, secondsBefore + clock.Elapsed.TotalSeconds, stopping.Epoch, stopping.BestEpoch);
+                if (stoppedEarly is not null) break;
                 var step = stopping.Next();
                 if (step == EarlyStoppingStep.RoundEnded)
                 {
@@ -167,7 +174,7 @@ public static class Trainer
             }
             best.Restore(); // the run's model is the best state, whatever ended training
 
-            string reason = diverged?.Message ?? (stopping.Epoch >= ts.MaxEpochs ? "max epochs" : "early stopping");
+            string reason = diverged?.Message ?? stoppedEarly ?? (stopping.Epoch >= ts.MaxEpochs ? "max epochs" : "early stopping");
             string modelPath = Path.Combine(runDir, Checkpoint.ModelFile);
             model.save_py(modelPath + ".tmp");
             File.Move(modelPath + ".tmp", modelPath, overwrite: true);
@@ -275,6 +282,28 @@ public static class Trainer
         double scale = scaleLoss ? Math.Sqrt((double)d.Mouse.TrialCount / batch) : 1.0;
         var loss = poisson.call(output, targets) * scale + regularizer;
         return loss;
+    }
+
+    /// <summary>
+    /// Whether training ends now, after <paramref name="epoch"/>, and why: the spec's time limit reached by
+    /// <paramref name="seconds"/> (the training's time, resumes included), or a <see cref="StopRequest"/> in the run
+    /// directory. Null to go on.
+    /// </summary>
+    internal static string? StopReason(TrainerSpec ts, string runDir, double seconds, int epoch, int bestEpoch)
+    {
+        if (ts.MaxMinutes is { } limit && seconds >= limit * 60)
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"time limit {limit:G} min reached after epoch {epoch}; best epoch {bestEpoch}");
+        if (StopRequest.Read(runDir) is { } request)
+            return $"stopped by {request.By} after epoch {epoch}; best epoch {bestEpoch}";
+        return null;
+    }
+
+    /// <summary>A stopwatch on a <see cref="TimeProvider"/> (so that a test's fake clock drives the time limit).</summary>
+    private sealed class ElapsedClock(TimeProvider time)
+    {
+        private readonly long _start = time.GetTimestamp();
+        public TimeSpan Elapsed => time.GetElapsedTime(_start);
     }
 
     private static void SetLearningRate(OptimizerHelper optimizer, double lr)

@@ -10,7 +10,7 @@ public sealed class MigratorTests
     public void Scripts_are_embedded_and_numbered_in_order(DatabaseEngine engine)
     {
         var scripts = Migrator.Scripts(engine);
-        Assert.Equal(["0001_Accounts", "0002_Datasets", "0003_Runs", "0004_Submissions", "0005_TrainingHealth", "0006_RunPriority", "0007_RunNotesTagsAndLossPerTrial", "0008_InSilicoJobs", "0009_Ensembles", "0010_Sweeps", "0011_DispatcherLease", "0012_SubmissionEnsemble", "0013_EnsembleInSilicoJobs"], scripts.Select(s => s.Name));
+        Assert.Equal(["0001_Accounts", "0002_Datasets", "0003_Runs", "0004_Submissions", "0005_TrainingHealth", "0006_RunPriority", "0007_RunNotesTagsAndLossPerTrial", "0008_InSilicoJobs", "0009_Ensembles", "0010_Sweeps", "0011_DispatcherLease", "0012_SubmissionEnsemble", "0013_EnsembleInSilicoJobs", "0014_RunStopReason"], scripts.Select(s => s.Name));
         Assert.Equal(Enumerable.Range(1, scripts.Count), scripts.Select(s => s.Version));
     }
 

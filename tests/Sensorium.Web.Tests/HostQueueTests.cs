@@ -54,6 +54,13 @@ public sealed class HostQueueTests
         cut.WaitForAssertion(() => Assert.Equal(other.Id.ToString(), cut.FindAll(".host-queue tbody tr")[1].QuerySelector("td")!.TextContent.Trim()));
         Assert.Equal(1, (await store.GetAsync(other.Id))!.Priority);
 
+        // Stop and keep best on alpha's running run: the request its worker reads names the host; the run runs on.
+        Assert.Single(cut.FindAll("button.host-stop-keep")); // only the running run offers it
+        cut.FindAll(".host-queue tbody tr")[0].QuerySelector("button.host-stop-keep")!.Click();
+        var runDir = app.Get<Sensorium.Web.Features.Runs.Worker.ProcessRunLauncher>().RunDirectory(running.Id);
+        cut.WaitForAssertion(() => Assert.Equal("the host (admin)", Sensorium.Training.StopRequest.Read(runDir)?.By));
+        Assert.Equal(RunStatus.Running, (await store.GetAsync(running.Id))!.Status);
+
         // Cancel alpha's running run (another team's: the host may).
         cut.FindAll(".host-queue tbody tr")[0].QuerySelector("button.host-cancel")!.Click();
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll(".host-queue tbody tr").Count));

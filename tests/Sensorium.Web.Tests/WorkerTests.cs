@@ -192,6 +192,34 @@ public sealed class WorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task Stop_and_keep_best_reaches_a_process_worker_which_ends_succeeded_with_its_reason_stored()
+    {
+        // A stand-in that "trains" until the run directory's stop request appears, then ends as the trainer does.
+        var started = Line(new TrainingStarted("cpu", 3, 1000, 2, new Dictionary<string, double> { [Mouse] = 0.01 }, 0));
+        var epoch = Line(new EpochCompleted(1, 11.9, new Dictionary<string, double> { [Mouse] = 0.21 }, 0.21, 0.009, 1.5, 100, true, 0.21, 1, 1, 3));
+        var finished = Line(new TrainingFinished(1, 0.21, 1, new Dictionary<string, double> { [Mouse] = 0.21 }, "stopped by BYNAME after epoch 1; best epoch 1", 2));
+        var app = App(Worker($$"""
+            echo '{{started}}'
+            echo '{{epoch}}'
+            while [ ! -f "$OUT/stop-request.json" ]; do sleep 0.05; done
+            BY=$(sed -n 's/.*"by": *"\([^"]*\)".*/\1/p' "$OUT/stop-request.json" | head -1)
+            echo '{{finished}}' | sed "s/BYNAME/$BY/"
+            exit 0
+            """));
+        var run = await SubmitAsync(app, WorkbenchApp.SpecJson());
+        var running = await WaitForAsync(app, run.Id, r => r.Status == RunStatus.Running && r.BestScore is not null);
+
+        var result = await app.Get<RunQueue>().StopAsync(running.TeamId, run.Id, "tester");
+        Assert.True(result.Outcome == RunChangeOutcome.Done, result.Message);
+        var done = await WaitForAsync(app, run.Id, r => RunStateMachine.IsFinal(r.Status));
+        Assert.Equal(RunStatus.Succeeded, done.Status);
+        var dir = app.Get<ProcessRunLauncher>().RunDirectory(run.Id);
+        Assert.True("stopped by tester after epoch 1; best epoch 1" == done.StopReason,
+            $"{done.StopReason}\n{string.Join("\n", Directory.GetFiles(dir).Select(f => f + ": " + File.ReadAllText(f)))}");
+        Assert.Null(done.Error);
+    }
+
+    [Fact]
     public async Task After_a_restart_runs_with_a_checkpoint_resume_and_the_others_wait_interrupted()
     {
         var first = new WorkbenchApp();

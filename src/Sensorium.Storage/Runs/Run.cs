@@ -30,6 +30,10 @@ public sealed record Run
     /// <summary>The run's tags joined by ',' ('' for none); see <see cref="TagList"/>.</summary>
     public string Tags { get; init; } = "";
 
+    /// <summary>Why its training ended, as the worker reported it ("early stopping", "time limit … reached after epoch N;
+    /// best epoch B", "stopped by U after epoch N; best epoch B", …); null until it ended (migration 0014).</summary>
+    public string? StopReason { get; init; }
+
     /// <summary>The sweep that queued it (null for a run queued on its own).</summary>
     public long? SweepId { get; init; }
 

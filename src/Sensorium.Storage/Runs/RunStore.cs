@@ -108,7 +108,7 @@ public sealed class RunStore(Database database, TimeProvider time)
                 """,
             RunStatus.Queued => """
                 UPDATE runs SET status = 'queued', device = NULL, started_at = NULL, finished_at = NULL,
-                                error = NULL, pid = NULL
+                                error = NULL, pid = NULL, stop_reason = NULL
                 WHERE id = @id RETURNING *
                 """,
             RunStatus.Succeeded => """
@@ -157,6 +157,13 @@ public sealed class RunStore(Database database, TimeProvider time)
             UPDATE runs SET progress = @progress, best_score = COALESCE(@bestScore, best_score)
             WHERE id = @id AND status = 'running'
             """, new { id, progress = Math.Clamp(progress, 0, 1), bestScore }) == 1;
+    }
+
+    /// <summary>Why the run's training ended (the worker's final report); kept whatever status the run then takes.</summary>
+    public async Task SetStopReasonAsync(long id, string reason)
+    {
+        await using var connection = database.Open();
+        await connection.ExecuteAsync("UPDATE runs SET stop_reason = @reason WHERE id = @id", new { id, reason });
     }
 
     public async Task SetCheckpointAsync(long id, string checkpointPath)

@@ -70,6 +70,7 @@ public sealed class AttackSurfaceTests(ITestOutputHelper output) : IDisposable
         ["/api/runs/{id:long}/artifacts/download"] = new(Access.Team, Owned.Run, "?path=alphasecret-notes.txt", OwnerSees: true),
         ["/api/runs/{id:long}/cancel"] = new(Access.Team, Owned.QueuedRun),
         ["/api/runs/{id:long}/resume"] = new(Access.Team, Owned.Run),
+        ["/api/runs/{id:long}/stop"] = new(Access.Team, Owned.Run),
         ["/api/ensembles"] = new(Access.Team, OwnerSees: true, Body: f => Json(new { name = "probe", runs = new[] { f.Run, f.Run2 } })),
         ["/api/ensembles/seeds"] = new(Access.Team, Body: _ => Json(new { name = "probe", spec = new { dataset = new { path = WorkbenchApp.DatasetName } }, seeds = 2 })),
         ["/api/ensembles/{id:long}"] = new(Access.Team, Owned.Ensemble, OwnerSees: true),

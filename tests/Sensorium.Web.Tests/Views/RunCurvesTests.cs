@@ -123,6 +123,36 @@ public sealed class RunCurvesTests
     }
 
     [Fact]
+    public async Task Stop_and_keep_best_on_the_run_page_shows_the_pending_request_then_why_the_run_ended()
+    {
+        using var app = new WorkbenchApp();
+        var (team, member) = await app.CreateTeamAsync("alpha");
+        var run = await app.Get<RunStore>().CreateAsync(new NewRun(team.Id, member.Id, "capped", "{\"seed\":1}", null));
+        await app.Get<RunStore>().TransitionAsync(run.Id, RunStatus.Running, "cpu");
+        var recorder = app.Get<RunProgressRecorder>();
+        await recorder.EpochAsync(run.Id, Epoch(1, 0.20), progress: 1 / 10.0);
+
+        await using var context = RunPageContext(app, team.Id, member);
+        var cut = context.Render<RunDetailPage>(p => p.Add(c => c.RunId, run.Id));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("button.run-stop-keep")));
+        Assert.Empty(cut.FindAll(".run-stop-reason"));
+
+        cut.Find("button.run-stop-keep").Click();
+        cut.WaitForAssertion(() => Assert.Contains($"Stop requested by {member.UserName}", cut.Find(".run-stop-pending").TextContent));
+        Assert.Empty(cut.FindAll("button.run-stop-keep")); // asked once; the button is gone
+        var runDir = app.Get<Sensorium.Web.Features.Runs.Worker.ProcessRunLauncher>().RunDirectory(run.Id);
+        Assert.Equal(member.UserName, Sensorium.Training.StopRequest.Read(runDir)!.By);
+
+        // The worker honours it at the epoch's end and reports why it ended.
+        var reader = new Sensorium.Web.Features.Runs.Worker.WorkerEventReader(run.Id, 10, recorder,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        await reader.HandleAsync(new TrainingFinished(2, 0.2, 1, new Dictionary<string, double>(), $"stopped by {member.UserName} after epoch 2; best epoch 1", 60));
+        await recorder.FinishAsync(run.Id, RunStatus.Succeeded);
+        cut.WaitForAssertion(() => Assert.Contains($"Training ended: stopped by {member.UserName} after epoch 2; best epoch 1.", cut.Find(".run-stop-reason").TextContent));
+        Assert.Empty(cut.FindAll(".run-stop-pending"));
+    }
+
+    [Fact]
     public async Task A_diverged_run_shows_its_incidents_live_as_alerts_and_curve_markers_and_a_diverged_chip()
     {
         using var app = new WorkbenchApp();

@@ -19,7 +19,20 @@ public sealed record RunResponse(
 {
     public static RunResponse From(Run run, bool withSpec = false) => new(
         run.Id, run.Name, run.Status, run.RequestedDevice, run.Device, run.CreatedAt, run.StartedAt, run.FinishedAt,
-        run.Progress, run.BestScore, run.Error, run.Notes, run.TagList, withSpec ? ParseSpec(run.SpecJson) : null);
+        run.Progress, run.BestScore, run.Error, run.Notes, run.TagList, withSpec ? ParseSpec(run.SpecJson) : null)
+        { StopReason = run.StopReason };
+
+    /// <summary>Why its training ended ("early stopping", "time limit … reached after epoch N; best epoch B", "stopped by
+    /// U after epoch N; best epoch B", …); null while it has not.</summary>
+    public string? StopReason { get; init; }
+
+    /// <summary>Who asked a running run to stop and keep its best model (answer of POST …/stop); absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? StopRequestedBy { get; init; }
+
+    /// <summary>What the server did (answer of POST …/stop); absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Message { get; init; }
 
     static JsonElement ParseSpec(string json)
     {

@@ -89,6 +89,57 @@ public sealed class RunQueue(
         return await ChangeAsync(runId, RunStatus.Cancelled, $"Cancelled by {cancelledBy}.");
     }
 
+    /// <summary>
+    /// "Stop and keep best": the worker of a running run ends after its current epoch as early stopping does (best
+    /// weights restored, model.pth written, the run succeeds with reason "stopped by <paramref name="stoppedBy"/> after
+    /// epoch N"). Asking again changes nothing (the first request stands). Refused for a run that is not running, and
+    /// where the launcher cannot do it (then cancel, which keeps no model).
+    /// </summary>
+    public async Task<RunChangeResult> StopAsync(long teamId, long runId, string stoppedBy)
+    {
+        var run = await GetAsync(teamId, runId);
+        return run is null ? new(RunChangeOutcome.NotFound, null) : StopKeepingBest(run, stoppedBy);
+    }
+
+    /// <summary>The host stops any team's run and keeps its best model (the host's queue view).</summary>
+    public async Task<RunChangeResult> StopAnyAsync(long runId, string stoppedBy) =>
+        await runs.GetAsync(runId) is { } run ? StopKeepingBest(run, stoppedBy) : new(RunChangeOutcome.NotFound, null);
+
+    /// <summary>The stop request a running run's worker has not honoured yet (who asked, when), or null.</summary>
+    public Sensorium.Training.StopRequest.Request? PendingStop(Run run)
+    {
+        if (run.Status != RunStatus.Running) return null;
+        try { return launcher.PendingStop(run.Id); }
+        catch (IOException e)
+        {
+            logger.LogWarning(e, "Run {RunId}: its stop request could not be read.", run.Id);
+            return null;
+        }
+    }
+
+    RunChangeResult StopKeepingBest(Run run, string stoppedBy)
+    {
+        if (run.Status != RunStatus.Running)
+            return new(RunChangeOutcome.NotAllowed, run, run.Status == RunStatus.Queued
+                ? "A queued run has not trained yet: there is no model to keep. Cancel it instead."
+                : $"A {RunStore.ToText(run.Status)} run is not training: only a running run can be stopped and keep its best model.");
+        try
+        {
+            var request = launcher.RequestStop(run.Id, stoppedBy, time.GetUtcNow());
+            logger.LogInformation("Run {RunId}: stop and keep best requested by {By}.", run.Id, request.By);
+            return new(RunChangeOutcome.Done, run, $"Stop requested by {request.By}: the run ends after its current epoch and keeps its best model.");
+        }
+        catch (NotSupportedException e)
+        {
+            return new(RunChangeOutcome.NotAllowed, run, e.Message);
+        }
+        catch (IOException e)
+        {
+            logger.LogError(e, "Run {RunId}: the stop request could not be written.", run.Id);
+            return new(RunChangeOutcome.NotAllowed, run, "The stop request could not be written to the run's directory; try again or cancel the run.");
+        }
+    }
+
     /// <summary>Whether <see cref="ResumeAsync"/> would take this run: interrupted, or failed with a checkpoint.</summary>
     public bool CanResume(Run run) => RunStateMachine.CanResume(run.Status, run.Status == RunStatus.Failed && launcher.HasCheckpoint(run.Id));
 
@@ -104,6 +155,8 @@ public sealed class RunQueue(
             return new(RunChangeOutcome.NotAllowed, run, run.Status == RunStatus.Failed
                 ? "This failed run left no checkpoint to resume from; queue it again as a new run."
                 : $"A {RunStore.ToText(run.Status)} run cannot be resumed.");
+        try { launcher.WithdrawStop(runId); } // a user who resumes wants it to train on
+        catch (IOException e) { logger.LogWarning(e, "Run {RunId}: an old stop request could not be withdrawn.", runId); }
         return await ChangeAsync(runId, RunStatus.Queued, null);
     }
 

@@ -31,6 +31,7 @@ public static class RunsApi
         group.MapGet("/{id:long}/artifacts/download", DownloadArtifactAsync);
         group.MapPost("/{id:long}/cancel", CancelAsync);
         group.MapPost("/{id:long}/resume", ResumeAsync);
+        group.MapPost("/{id:long}/stop", StopAsync);
         return app;
     }
 
@@ -139,6 +140,16 @@ public static class RunsApi
     static async Task<Results<Ok<RunResponse>, NotFound, ProblemHttpResult>> CancelAsync(
         long id, ClaimsPrincipal user, RunQueue queue) =>
         ToResult(await queue.CancelAsync(user.GetRequiredTeamId(), id, user.Identity?.Name ?? "a team member"));
+
+    /// <summary>Stop and keep best: the running run ends after its current epoch with its best model (409 when not running).</summary>
+    static async Task<Results<Ok<RunResponse>, NotFound, ProblemHttpResult>> StopAsync(
+        long id, ClaimsPrincipal user, RunQueue queue)
+    {
+        var result = await queue.StopAsync(user.GetRequiredTeamId(), id, user.Identity?.Name ?? "a team member");
+        return result.Outcome == RunChangeOutcome.Done
+            ? TypedResults.Ok(RunResponse.From(result.Run!) with { StopRequestedBy = queue.PendingStop(result.Run!)?.By, Message = result.Message })
+            : ToResult(result);
+    }
 
     static async Task<Results<Ok<RunResponse>, NotFound, ProblemHttpResult>> ResumeAsync(
         long id, ClaimsPrincipal user, RunQueue queue) =>

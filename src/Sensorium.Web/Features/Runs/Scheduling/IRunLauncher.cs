@@ -1,3 +1,4 @@
+using Sensorium.Training;
 using Sensorium.Storage.Runs;
 
 namespace Sensorium.Web.Features.Runs.Scheduling;
@@ -29,6 +30,21 @@ public interface IRunLauncher
     /// running. The caller marks the run cancelled; a late <see cref="RunProgressRecorder.FinishAsync"/> is ignored.
     /// </summary>
     Task StopAsync(long runId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// "Stop and keep best": asks the worker of a running run to end after its current epoch as early stopping does
+    /// (best weights restored, model.pth written, the run succeeds with reason "stopped by <paramref name="by"/> after
+    /// epoch N"). Returns the request in force (the first one when asked twice), or throws
+    /// <see cref="NotSupportedException"/> with the reason when this launcher cannot.
+    /// </summary>
+    StopRequest.Request RequestStop(long runId, string by, DateTimeOffset at) =>
+        throw new NotSupportedException("This server's launcher cannot stop a run and keep its model; cancel it instead.");
+
+    /// <summary>The stop request of a run waiting for its worker to honour it, or null.</summary>
+    StopRequest.Request? PendingStop(long runId) => null;
+
+    /// <summary>Withdraws a run's stop request (a user resumes the run, which then trains on).</summary>
+    void WithdrawStop(long runId) { }
 
     /// <summary>Whether the run's directory holds a checkpoint its worker can resume from (a failed run may then be resumed).</summary>
     bool HasCheckpoint(long runId) => false;

@@ -106,6 +106,9 @@ public sealed class RunProgressRecorder(
 
     public Task CheckpointAsync(long runId, string checkpointPath) => runs.SetCheckpointAsync(runId, checkpointPath);
 
+    /// <summary>The worker's report of its training's end: stores why it ended (early stopping, a time limit, a stop request, …).</summary>
+    public Task TrainingFinishedAsync(long runId, TrainingFinished finished) => runs.SetStopReasonAsync(runId, finished.Reason);
+
     /// <summary>
     /// The worker ended: <see cref="RunStatus.Succeeded"/>, <see cref="RunStatus.Failed"/> (with the error) or
     /// <see cref="RunStatus.Cancelled"/>. Returns null if the run had already left running (e.g. cancelled by a user).

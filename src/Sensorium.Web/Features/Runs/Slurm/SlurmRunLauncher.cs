@@ -40,6 +40,14 @@ public sealed class SlurmRunLauncher(
 
     public string RunDirectory(long runId) => cli.RunDirectory(runId);
 
+    /// <summary>Stop and keep best: the run directory's <see cref="StopRequest"/>, which the worker reads at every epoch
+    /// boundary: it reaches the job on its compute node through the shared run directory, as events.jsonl comes back.</summary>
+    public StopRequest.Request RequestStop(long runId, string by, DateTimeOffset at) => StopRequest.Write(RunDirectory(runId), by, at);
+
+    public StopRequest.Request? PendingStop(long runId) => StopRequest.Read(RunDirectory(runId));
+
+    public void WithdrawStop(long runId) => StopRequest.Withdraw(RunDirectory(runId));
+
     public bool HasCheckpoint(long runId) => Checkpoint.CanResume(RunDirectory(runId));
 
     public async Task<int> LaunchAsync(Run run, CancellationToken cancellationToken)

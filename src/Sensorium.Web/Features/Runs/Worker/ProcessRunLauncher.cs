@@ -45,6 +45,14 @@ public sealed class ProcessRunLauncher(
 
     public bool HasCheckpoint(long runId) => Checkpoint.CanResume(RunDirectory(runId));
 
+    /// <summary>Stop and keep best: the run directory's <see cref="StopRequest"/>, which the worker reads at every epoch
+    /// boundary (a file: any web node that shares the data directory can ask, and a worker resumed after a restart still honours it).</summary>
+    public StopRequest.Request RequestStop(long runId, string by, DateTimeOffset at) => StopRequest.Write(RunDirectory(runId), by, at);
+
+    public StopRequest.Request? PendingStop(long runId) => StopRequest.Read(RunDirectory(runId));
+
+    public void WithdrawStop(long runId) => StopRequest.Withdraw(RunDirectory(runId));
+
     public async Task<int> LaunchAsync(Run run, CancellationToken cancellationToken)
     {
         if (serverStopping) throw new InvalidOperationException("The server is stopping.");

@@ -48,6 +48,7 @@ public sealed class WorkerEventReader(long runId, int maxEpochs, RunProgressReco
                 break;
             case TrainingFinished f:
                 Finished = f;
+                await recorder.TrainingFinishedAsync(runId, f);
                 break;
             case TrainingSummary summary:
                 Summary = summary;
