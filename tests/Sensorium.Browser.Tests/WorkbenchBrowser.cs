@@ -106,6 +106,34 @@ internal static class WorkbenchBrowser
         Assert.True(bar is > 0 and <= 64, $"the app bar is {bar} px high on {path}");
     }
 
+    /// <summary>
+    /// On a Neurons page (a run's or an ensemble's) whose experiments never ran: queues them with 2 MEIs, waits up to
+    /// <paramref name="timeout"/> ms for the job to finish, checks the cortex map (over 50 neurons) and the score against
+    /// the synthetic truth, opens the best neuron and waits until its five pictures (gradient and energy RF, STA, MEI,
+    /// the best natural image) and its truth show. Returns the neuron's panel.
+    /// </summary>
+    public static async Task<ILocator> RunExperimentsAndOpenBestNeuronAsync(IPage page, float timeout)
+    {
+        await page.Locator(".insilico-empty").WaitForAsync();
+        await InteractiveAsync(page);
+        await SetAsync(page, ".insilico-mei-count input", "2");
+        await page.Locator("button.insilico-queue").ClickAsync();
+        await page.Locator(".insilico-job[data-state=done]").WaitForAsync(new() { Timeout = timeout });
+
+        var map = page.Locator("figure[data-chart='Neurons at their cortical positions'] g.scatter-points");
+        await map.WaitForAsync();
+        Assert.True(int.Parse((await map.GetAttributeAsync("data-points"))!) > 50);
+        await Assertions.Expect(page.Locator(".insilico-truth")).ToContainTextAsync("all neurons");
+
+        await page.Locator("a.neuron-top").First.ClickAsync(); // the best neuron: it has an MEI
+        var panel = page.Locator(".neuron-panel");
+        await panel.WaitForAsync();
+        foreach (string kind in new[] { "gradient", "energy", "sta", "mei", "natural" })
+            await Assertions.Expect(panel.Locator($"figure.neuron-picture[data-kind={kind}] img")).ToBeVisibleAsync();
+        await Assertions.Expect(panel.Locator(".neuron-truth")).ToContainTextAsync("Truth: RF");
+        return panel;
+    }
+
     public static async Task SetAsync(IPage page, string selector, string value)
     {
         var input = page.Locator(selector);

@@ -64,6 +64,7 @@ public sealed class ComponentTests
         context.Services.AddSingleton(app.Get<RunQueue>());
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Ensembles.EnsembleJobs>()); // the page lists the team's ensembles
         context.Services.AddSingleton(app.Get<TrainingNotifications>());
+        context.Services.AddSingleton(app.Get<SlotActivity>()); // the device panel follows slots taken and freed
         context.AddAuthorization()
             .SetAuthorized(a.UserName)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, a.Id.ToString()), new Claim(WorkbenchClaims.TeamId, alpha.Id.ToString()));
@@ -78,6 +79,7 @@ public sealed class ComponentTests
 
         await app.Get<RunProgressRecorder>().FinishAsync(own.Id, RunStatus.Succeeded);
         cut.WaitForAssertion(() => Assert.Contains("data-status=\"succeeded\"", cut.Markup));
+        cut.WaitForAssertion(() => Assert.Equal(["free"], cut.FindAll(".device-row .mud-chip").Select(c => c.TextContent.Trim()).ToList())); // its slot freed
     }
 
     [Fact]

@@ -31,6 +31,7 @@ public sealed class HostQueueTests
         context.Services.AddMudServices();
         context.Services.AddSingleton(app.Get<RunQueue>());
         context.Services.AddSingleton(app.Get<TrainingNotifications>());
+        context.Services.AddSingleton(app.Get<SlotActivity>()); // the device panel follows slots taken and freed
         context.Services.AddSingleton(TimeProvider.System);
         context.Services.AddSingleton(new DeviceMonitor(Microsoft.Extensions.Logging.Abstractions.NullLogger<DeviceMonitor>.Instance) { NvidiaSmi = null });
         context.AddAuthorization().SetAuthorized("admin").SetRoles(WorkbenchClaims.AdminRole)
@@ -145,6 +146,7 @@ public sealed class HostQueueTests
         context.Services.AddMudServices();
         context.Services.AddSingleton(queue);
         context.Services.AddSingleton(app.Get<TrainingNotifications>());
+        context.Services.AddSingleton(app.Get<SlotActivity>()); // the device panel follows slots taken and freed
         context.Services.AddSingleton(TimeProvider.System);
         context.Services.AddSingleton(new DeviceMonitor(Microsoft.Extensions.Logging.Abstractions.NullLogger<DeviceMonitor>.Instance) { NvidiaSmi = null });
         context.AddAuthorization().SetAuthorized("admin").SetRoles(WorkbenchClaims.AdminRole)
@@ -166,5 +168,95 @@ public sealed class HostQueueTests
         Assert.Contains("0 of your team's, 1 in all", alphaPanel.Find(".queued-jobs").TextContent);
         var betaPanel = context.Render<DeviceOccupancyPanel>(parameters => parameters.Add(c => c.Occupancy, forBeta));
         Assert.Equal(["another team"], betaPanel.FindAll(".mud-chip").Select(c => c.TextContent.Trim()).ToList()); // no "free"
+    }
+
+    /// <summary>
+    /// The runs page's device panel and the host's queue page follow a job taking and freeing the slot as it happens,
+    /// from the app's own events (SlotActivity): an in-silico job queued through the page's service, started by the
+    /// dispatcher in the only slot, its worker (a script) ending when the test lets it. The queue page's 2 s refresh
+    /// never ticks here (a clock whose timers do not fire), so what it shows came from the events.
+    /// </summary>
+    [Fact]
+    public async Task The_runs_page_device_panel_and_the_queue_page_follow_a_job_starting_and_ending_without_a_reload()
+    {
+        var scripts = Directory.CreateTempSubdirectory("sensorium-slots-").FullName;
+        try
+        {
+            string fifo = Path.Combine(scripts, "release");
+            using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])) await mkfifo.WaitForExitAsync();
+            string worker = Path.Combine(scripts, "insilico.sh");
+            File.WriteAllText(worker, $$"""
+                #!/usr/bin/env bash
+                echo '{"event":"progress","experiment":"rf","stage":"gradient","done":1,"total":4}'
+                read -r _ < '{{fifo}}'
+                """);
+            File.SetUnixFileMode(worker, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            using var app = new WorkbenchApp(settings: new Dictionary<string, string>
+            {
+                ["Worker:Enabled"] = "true", ["Worker:Command"] = worker, ["Worker:ThreadsPerSlot"] = "1",
+            });
+            var (alpha, a) = await app.CreateTeamAsync("alpha");
+            var store = app.Get<RunStore>();
+            var run = await store.CreateAsync(new NewRun(alpha.Id, a.Id, "trained", "{}", null));
+            await store.TransitionAsync(run.Id, RunStatus.Running, "cpu");
+            run = await store.TransitionAsync(run.Id, RunStatus.Succeeded);
+            string runDir = Path.Combine(app.Get<Microsoft.Extensions.Options.IOptions<Sensorium.Web.Hosting.WorkbenchOptions>>().Value.ArtifactsDirectory, run.Id.ToString());
+            Directory.CreateDirectory(runDir);
+            File.WriteAllText(Path.Combine(runDir, "spec.json"), new Sensorium.Training.RunSpec().ToJson());
+
+            await using var member = new BunitContext();
+            member.JSInterop.Mode = JSRuntimeMode.Loose;
+            member.Services.AddMudServices();
+            member.Services.AddSingleton(app.Get<RunQueue>());
+            member.Services.AddSingleton(app.Get<Sensorium.Web.Features.Ensembles.EnsembleJobs>());
+            member.Services.AddSingleton(app.Get<TrainingNotifications>());
+            member.Services.AddSingleton(app.Get<SlotActivity>());
+            member.AddAuthorization().SetAuthorized(a.UserName)
+                .SetClaims(new Claim(ClaimTypes.NameIdentifier, a.Id.ToString()), new Claim(WorkbenchClaims.TeamId, alpha.Id.ToString()));
+            var runsPage = member.Render<RunsPage>();
+
+            await using var host = new BunitContext();
+            host.JSInterop.Mode = JSRuntimeMode.Loose;
+            host.Services.AddMudServices();
+            host.Services.AddSingleton(app.Get<RunQueue>());
+            host.Services.AddSingleton(app.Get<SlotActivity>());
+            host.Services.AddSingleton<TimeProvider>(new TimersNeverFire());
+            host.Services.AddSingleton(new DeviceMonitor(Microsoft.Extensions.Logging.Abstractions.NullLogger<DeviceMonitor>.Instance) { NvidiaSmi = null });
+            host.AddAuthorization().SetAuthorized("admin").SetRoles(WorkbenchClaims.AdminRole).SetClaims(new Claim(ClaimTypes.NameIdentifier, "1"));
+            var queuePage = host.Render<QueuePage>();
+
+            List<string> Chips() => runsPage.FindAll(".device-row .mud-chip").Select(c => c.TextContent.Trim()).ToList();
+            string Slots() => queuePage.Find("[data-device=cpu] .device-slots").TextContent;
+            runsPage.WaitForAssertion(() => Assert.Equal(["free"], Chips()));
+            Assert.Contains("0 of 1 slots in use", Slots());
+
+            var wait = TimeSpan.FromMinutes(2); // the dispatcher and a process start on a busy machine
+            Assert.True(await app.Get<Sensorium.Web.Features.Neurons.InSilicoJobs>().EnqueueAsync(run, 4, a.Id));
+            runsPage.WaitForAssertion(() => Assert.Equal(["your in-silico experiments"], Chips()), wait); // started: the slot is taken
+            queuePage.WaitForAssertion(() => Assert.Contains("1 of 1 slots in use (0 by runs, 1 by jobs)", Slots()), wait);
+
+            await Task.Run(() => File.WriteAllText(fifo, "go\n")).WaitAsync(wait); // the worker ends (exit 0)
+            runsPage.WaitForAssertion(() => Assert.Equal(["free"], Chips()), wait); // ended: the slot is free again
+            queuePage.WaitForAssertion(() => Assert.Contains("0 of 1 slots in use", Slots()), wait);
+            Assert.Equal(Sensorium.Storage.InSilico.InSilicoJobStatus.Done,
+                (await app.Get<Sensorium.Storage.InSilico.InSilicoJobStore>().LatestForRunAsync(run.Id))!.Status);
+        }
+        finally
+        {
+            try { Directory.Delete(scripts, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>The system clock whose timers never fire: a page's periodic refresh stays still.</summary>
+    sealed class TimersNeverFire : TimeProvider
+    {
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => new Still();
+
+        sealed class Still : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+            public void Dispose() { }
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
     }
 }

@@ -84,6 +84,15 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public void An_upload_limit_that_is_not_positive_stops_the_start_naming_the_setting()
+    {
+        using var app = new WorkbenchApp(settings: new Dictionary<string, string> { ["Submissions:MaxUploadBytes"] = "0" });
+        var error = Assert.Throws<OptionsValidationException>(() => app.Services);
+        Assert.Contains("Submissions:MaxUploadBytes", error.Message);
+        Assert.Contains("must be positive", error.Message);
+    }
+
+    [Fact]
     public async Task Runs_left_running_by_a_previous_server_are_interrupted_and_accounts_are_not_recreated()
     {
         using var first = new WorkbenchApp();

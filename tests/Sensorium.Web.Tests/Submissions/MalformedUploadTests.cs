@@ -136,6 +136,9 @@ public sealed class MalformedUploadTests(TinyBenchmark bench) : IDisposable
     public async Task Over_the_size_limit()
     {
         var errors = await RefusedAsync(bench.ValidCsv("sensorium", "test"), new Dictionary<string, string> { ["Submissions:MaxUploadBytes"] = "1000" });
-        Assert.Contains("over the limit of 1000 bytes", Assert.Single(errors));
+        var error = Assert.Single(errors);
+        Assert.Contains("over the limit of 1000 bytes (the server's setting Submissions:MaxUploadBytes); it was not read", error);
+        var submissions = Path.Combine(apps[^1].DataDirectory, "submissions"); // nothing kept on disk either
+        Assert.Empty(Directory.Exists(submissions) ? Directory.GetFiles(submissions, "*", SearchOption.AllDirectories) : []);
     }
 }

@@ -60,6 +60,33 @@ public sealed class SubmissionPagesTests(TinyBenchmark bench)
         Assert.NotEmpty(cut.Find("[data-testid=score-to-average]").TextContent.Trim());
     }
 
+    /// <summary>
+    /// The upload limit is a setting (Submissions:MaxUploadBytes): the page says it, and a bigger file is refused before
+    /// anything is read, with the limit and the setting named, and nothing stored (no row, no file).
+    /// </summary>
+    [Fact]
+    public async Task A_file_over_the_configured_upload_limit_is_refused_naming_the_limit_and_the_setting_and_nothing_is_stored()
+    {
+        using var app = App(bench, new Dictionary<string, string> { ["Submissions:MaxUploadBytes"] = "2048" });
+        var (team, member) = await app.CreateTeamAsync("alpha");
+        await using var context = Context(app, member, team);
+        var cut = context.Render<SubmissionsPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=history-empty]"));
+        Assert.Equal("2 KiB", cut.Find(".upload-limit").TextContent.Trim()); // was "Up to 0 MB" below 1 MiB
+
+        string valid = Text(bench.ValidCsv("sensorium", "test"));
+        Assert.True(valid.Length > 2048, $"the file has {valid.Length} bytes");
+        cut.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText(valid, "big.csv"));
+        cut.WaitForAssertion(() => Assert.Contains("not a valid submission", cut.Find("[data-testid=upload-result]").TextContent));
+        var error = Assert.Single(cut.FindAll("[data-testid=upload-errors] li")).TextContent;
+        Assert.Contains("over the limit of 2048 bytes (2 KiB, the server's setting Submissions:MaxUploadBytes); it was not read", error);
+
+        Assert.Empty(await app.Get<Sensorium.Storage.Submissions.SubmissionStore>().ListForBoardAsync("sensorium", "test"));
+        var submissions = Path.Combine(app.DataDirectory, "submissions");
+        Assert.Empty(Directory.Exists(submissions) ? Directory.GetFiles(submissions, "*", SearchOption.AllDirectories) : []);
+        cut.Find("[data-testid=history-empty]");
+    }
+
     [Fact]
     public async Task Token_page_shows_a_new_token_once_and_revokes_it()
     {

@@ -113,6 +113,7 @@ public sealed class RunsPickerTests
         context.Services.AddSingleton(app.Get<RunQueue>());
         context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Ensembles.EnsembleJobs>()); // the page lists the team's ensembles
         context.Services.AddSingleton(app.Get<TrainingNotifications>());
+        context.Services.AddSingleton(app.Get<SlotActivity>()); // the device panel follows slots taken and freed
         context.AddAuthorization().SetAuthorized(a.UserName)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, a.Id.ToString()), new Claim(WorkbenchClaims.TeamId, alpha.Id.ToString()));
 

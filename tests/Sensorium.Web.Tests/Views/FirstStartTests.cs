@@ -58,4 +58,29 @@ public sealed class FirstStartTests : IDisposable
         Assert.Empty(page.FindAll(".datasets-empty"));
         banner.WaitForAssertion(() => Assert.Empty(banner.FindAll(".first-dataset-banner")));
     }
+
+    /// <summary>No dataset and none being generated: a member is told whom to ask (the register form is the administrator's).</summary>
+    [Theory]
+    [InlineData(false, "ask an administrator")]
+    [InlineData(true, "Register a folder in the official layout below.")]
+    public async Task With_no_dataset_the_datasets_page_tells_a_member_whom_to_ask_and_an_administrator_what_to_do(bool admin, string says)
+    {
+        var database = new Database(Path.Combine(root, "workbench.db"));
+        database.Initialize();
+        var store = new DatasetStore(database, TimeProvider.System);
+
+        await using var context = new BunitContext();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.Services.AddSingleton(sp => new DatasetRegistry(store, Options.Create(new WorkbenchOptions { DatasetRoot = root }), sp));
+        context.Services.AddSingleton(new FirstDatasetStatus());
+        var auth = context.AddAuthorization().SetAuthorized(admin ? "admin" : "demo");
+        if (admin) auth.SetPolicies(Sensorium.Web.Features.Accounts.WorkbenchPolicies.Admin);
+
+        var page = context.Render<DatasetsPage>();
+        var empty = page.Find(".datasets-empty");
+        Assert.Equal("none", empty.GetAttribute("data-state"));
+        Assert.Contains(says, empty.TextContent);
+        if (!admin) Assert.DoesNotContain("below", empty.TextContent); // a member has no form below
+    }
 }

@@ -20,6 +20,7 @@ public static class RunsSetup
         services.AddSingleton<RunProgressRecorder>();
         services.AddSingleton<RunRequestValidator>();
         services.AddSingleton<RunQueue>();
+        services.AddSingleton<SlotActivity>(); // slots taken or freed, for the pages that show them
         services.AddSingleton<Artifacts.RunArtifacts>(); // the files of a run's directory, for its team
         services.AddSingleton<Queue.DeviceMonitor>(); // the host's queue view: CPU, memory, GPUs
         services.AddSingleton<RunDispatcher>();

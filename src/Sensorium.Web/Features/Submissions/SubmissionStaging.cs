@@ -33,9 +33,13 @@ public sealed class SubmissionStaging(IOptions<SubmissionsOptions> options, IOpt
     {
         string file = SafeName(fileName);
         return new(SubmitOutcome.Invalid, null, new ValidationReport(file, false,
-            [new ValidationIssue(file, 0, $"the file is over the limit of {maxBytes} bytes; it was not read")], [], 0, 0, true),
+            [new ValidationIssue(file, 0, $"the file is over the limit of {LimitText(maxBytes)}; it was not read")], [], 0, 0, true),
             "The file is not a valid submission.");
     }
+
+    /// <summary>The upload limit for people: "1000 bytes (the server's setting Submissions:MaxUploadBytes)", with MiB/GiB when that large.</summary>
+    public static string LimitText(long maxBytes) =>
+        $"{maxBytes} bytes ({(maxBytes >= 1024 ? Security.RequestBodyLimits.Size(maxBytes) + ", " : "")}the server's setting {SubmissionsOptions.Section}:{nameof(SubmissionsOptions.MaxUploadBytes)})";
 
     /// <summary>The uploaded name without folders or odd characters (it is shown and used for downloads).</summary>
     public static string SafeName(string name)

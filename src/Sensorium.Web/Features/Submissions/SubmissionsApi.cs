@@ -93,7 +93,7 @@ public static class SubmissionsApi
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return Problem($"The request is over the upload limit of {Security.RequestBodyLimits.Size(service.MaxUploadBytes)} for the file.", 413);
+            return Problem($"The request is over the upload limit of {SubmissionStaging.LimitText(service.MaxUploadBytes)} for the file.", 413);
         }
         catch (IOException e) when (e.Message.Contains("multipart", StringComparison.OrdinalIgnoreCase) || e is EndOfStreamException)
         {

@@ -17,8 +17,10 @@ public static class SubmissionsSetup
             {
                 if (options.TruthPath is not null) options.TruthPath = Path.GetFullPath(options.TruthPath, environment.ContentRootPath);
             })
-            .Validate(o => o.MaxUploadBytes > 0 && o.MaxPerWindow > 0 && o.Window > TimeSpan.Zero && o.ApiUploadsPerMinute > 0,
-                "Submissions: MaxUploadBytes, MaxPerWindow, Window and ApiUploadsPerMinute must be positive.")
+            .Validate(o => o.MaxUploadBytes > 0,
+                "Submissions:MaxUploadBytes (the largest submission CSV a member may upload, in bytes; default 536870912 = 512 MiB) must be positive.")
+            .Validate(o => o.MaxPerWindow > 0 && o.Window > TimeSpan.Zero && o.ApiUploadsPerMinute > 0,
+                "Submissions: MaxPerWindow, Window and ApiUploadsPerMinute must be positive.")
             .ValidateOnStart();
         services.AddSingleton<SubmissionStore>();
         services.AddSingleton<GroundTruthSource>();
