@@ -21,7 +21,7 @@
 #   A. device discovery's answer (`sensorium devices --torch`, nvidia-smi) — what the server's scheduler would make of it.
 #   B. ours vs PyTorch (scripts/reference/bench_reference_train.py) on the reference configuration (batch 128,
 #      1x36x64, 8,000 neurons), interleaved: fp32 split (3 syncs/step, the earlier protocol), fp32 no-split (1 sync), bf16
-#      no-split (ours: a bf16 compute copy of the model, Adam on the fp32 model; PyTorch: autocast bf16).
+#      no-split (ours: autocast-style, the core's convolutions in bf16, all else fp32; PyTorch: autocast bf16).
 #   C. aggregate throughput of 1, 2, 4 and 8 concurrent small runs (800 neurons, batch 128, one thread each) on the one
 #      GPU, with nvidia-smi's memory per process and utilisation sampled → the recommended slots per GPU.
 #   F. bf16 quality: SOTA on `small` (Sensorium track), fp32 and bf16 trained side by side on the GPU, capped at QCAP
@@ -236,8 +236,10 @@ if ! skip F && [ "$(left)" -ge 100 ]; then
   timeout "$(cap 60)" "${cli[@]}" synth --preset "$QPRESET" --mice 26872-17-20 --no-zip --out "$qdata" >"$OUT/F-synth.json" 2>"$OUT/F-synth.err"
   say "   synth: exit $? ($(tail -1 "$OUT/F-synth.err"))"
   c=$(cap "$QCAP"); qpids=()
+  # --max-minutes ends training gracefully (best weights in model.pth, scored) ~15 s before the hard timeout.
+  qmin=$(awk -v c="$c" 'BEGIN { m = (c - 15) / 60; if (m < 0.05) m = 0.05; printf "%.3f", m }')
   for p in fp32 bf16; do
-    timeout -s TERM "$c" "${cli[@]}" train --data "$qdata" --track sensorium --device "$DEVICE" --epochs "$QEPOCHS" --precision "$p" \
+    timeout -s TERM "$c" "${cli[@]}" train --data "$qdata" --track sensorium --device "$DEVICE" --epochs "$QEPOCHS" --precision "$p" --max-minutes "$qmin" \
       --out "$work/q-$p" --events "$OUT/F-$p-events.jsonl" >"$OUT/F-$p-train.json" 2>"$OUT/F-$p-train.err" & qpids+=($!)
   done
   i=0; for p in fp32 bf16; do wait "${qpids[$i]}"; qrc[$i]=$?; i=$((i + 1)); done
@@ -274,7 +276,10 @@ if ! skip D && [ "$(left)" -ge 90 ]; then
   say "   dataset: $(ls -d "$data"/static* 2>/dev/null | wc -l) mouse folders, $(du -sm "$data" 2>/dev/null | cut -f1) MB"
   if [ $rc = 0 ] && [ "$(left)" -ge 45 ]; then
     run="$work/run"; t0=$(date +%s)
-    timeout -s TERM "$(cap $(( $(left) - 30 )))" "${cli[@]}" train --data "$data" --track all --device "$DEVICE" --epochs "$EPOCHS" \
+    # The time limit (trainer.maxMinutes) ends training as early stopping would, best weights kept and scored; it is checked
+    # at an epoch's end, so it is set ~20 s (a few full epochs) before the hard timeout.
+    dcap=$(cap $(( $(left) - 30 ))); dmin=$(awk -v c="$dcap" 'BEGIN { m = (c - 20) / 60; if (m < 0.05) m = 0.05; printf "%.3f", m }')
+    timeout -s TERM "$dcap" "${cli[@]}" train --data "$data" --track all --device "$DEVICE" --epochs "$EPOCHS" --max-minutes "$dmin" \
       --out "$run" --events "$OUT/D-events.jsonl" >"$OUT/D-train.json" 2>"$OUT/D-train.err"; trc=$?
     t1=$(date +%s)
     how="finished"; [ $trc = 0 ] || how="capped (exit $trc): best weights so far"

@@ -103,12 +103,14 @@ train_eval() {
   local name=$1 data=$2 limit=$3; shift 3
   local run="$work/runs/$name" t0 t1 rc how
   t0=$(date +%s)
-  timeout "$limit" "${cli[@]}" train --device "$DEVICE" --data "$data" --epochs "$EPOCHS" --out "$run" --events "$work/$name.events" "$@" \
+  # --max-minutes (checked at each epoch's end) ends a long training gracefully, best weights kept, ~20 s before the timeout.
+  local minutes; minutes=$(awk -v c="$limit" 'BEGIN { m = (c - 20) / 60; if (m < 0.05) m = 0.05; printf "%.3f", m }')
+  timeout "$limit" "${cli[@]}" train --device "$DEVICE" --data "$data" --epochs "$EPOCHS" --max-minutes "$minutes" --out "$run" --events "$work/$name.events" "$@" \
     >"$OUT/$name-train.json" 2>"$work/$name.err"
   rc=$?; t1=$(date +%s)
   grep -vE '^\s*batch|batch [0-9]+/' "$work/$name.err" | tail -400 >"$OUT/$name-train.err"
   grep -E '"(type|kind)": *"(epoch|Epoch)' "$work/$name.events" >"$OUT/$name-epochs.jsonl" 2>/dev/null
-  case $rc in 0) how="exit 0";; 124|130|143) how="CAPPED at ${limit} s (best weights so far)";; 4) how="diverged";; *) how="FAILED (exit $rc)";; esac
+  case $rc in 0) how="exit 0 (early stop, max epochs or the time limit: see train-err)";; 124|130|143) how="CAPPED at ${limit} s (best weights so far)";; 4) how="diverged";; *) how="FAILED (exit $rc)";; esac
   timeout "$(cap 90 0)" "${cli[@]}" evaluate --run "$run" --truth "$data/host" --tier test --device "$DEVICE" \
     >"$OUT/$name-test.json" 2>"$OUT/$name-test.err"
   say "$name: $how after $((t1 - t0)) s; $(grep -E 'finished|STOPPED|stopped|diverged' "$work/$name.err" | tail -1 | sed 's/^train: //')"
