@@ -74,6 +74,11 @@ public sealed class TrainCommand : ICommand
                 error.WriteLine($"train: cancelled; resume with: sensorium train --resume --out {outDir}");
                 return Cancelled;
             }
+            catch (TrainerSettingException e) // e.g. trainer.cudnnBenchmark asked for and not settable: one clear line
+            {
+                error.WriteLine($"sensorium train: {e.Message}");
+                return CommandLine.InvalidInput;
+            }
             var summary = TrainingSummary.Of(new TrainingFinished(result.Epochs, result.BestObjective, result.BestEpoch,
                 result.BestValidation, result.Reason, result.Seconds, result.Diverged, result.Recoveries),
                 Path.GetFullPath(outDir), result.Device, result.ModelPath);

@@ -117,6 +117,29 @@ public class CudnnAndLayoutTests
         Assert.Equal(CudnnSetup.NotApplicable, CudnnSetup.Apply(false, CPU));
     }
 
+    [Fact]
+    public void On_cuda_the_setting_is_set_and_verified_and_a_failure_is_never_silent()
+    {
+        bool before = CudnnBenchmark.Get();
+        try
+        {
+            // The CUDA branch with the real setter (libtorch's flag exists without CUDA): set, read back, reported.
+            Assert.Equal("on (verified)", CudnnSetup.Apply(true, cuda: true, CudnnBenchmark.Set));
+            Assert.True(CudnnBenchmark.Get());
+            Assert.Equal("off (verified)", CudnnSetup.Apply(false, cuda: true, CudnnBenchmark.Set));
+            Assert.False(CudnnBenchmark.Get());
+        }
+        finally { CudnnBenchmark.Set(before); }
+        // A setter that cannot reach the flag: asked for, the run fails naming the setting and the cause ...
+        Action<bool> broken = _ => throw new InvalidOperationException("cuDNN benchmark: /x/libtorch_cpu.so exports no _ZN2at13globalContextEv");
+        var e = Assert.Throws<TrainerSettingException>(() => CudnnSetup.Apply(true, cuda: true, broken));
+        Assert.StartsWith("trainer.cudnnBenchmark is on but could not be applied: ", e.Message);
+        Assert.Contains("exports no _ZN2at13globalContextEv", e.Message);
+        // ... off, training goes on with libtorch's default, and the record says it was not verified and why.
+        Assert.Equal("off (libtorch's default; not verified: cuDNN benchmark: /x/libtorch_cpu.so exports no _ZN2at13globalContextEv)",
+            CudnnSetup.Apply(false, cuda: true, broken));
+    }
+
     [Theory]
     [InlineData("cudnnBenchmark", "\"yes\"")]
     [InlineData("cudnnBenchmark", "1")]
