@@ -18,7 +18,8 @@
 # Everything is written under $OUT as it is measured (a timeout still returns what was done): summary.txt (the
 # human summary, also printed), results.json (assembled after each step), and per step the raw JSON/stderr.
 # Steps, most important first; each is time-capped so the whole stays within $BUDGET seconds:
-#   A. device discovery's answer (`sensorium devices --torch`, nvidia-smi) — what the server's scheduler would make of it.
+#   A. device discovery's answer (`sensorium devices --torch`, nvidia-smi) — what the server's scheduler would make of it
+#      — and whether the cuDNN benchmark flag is reachable in the loaded libtorch (its library and value).
 #   B. ours vs PyTorch (scripts/reference/bench_reference_train.py) on the reference configuration (batch 128,
 #      1x36x64, 8,000 neurons), interleaved, all with one sync per step (no-split): fp32; fp32 + cuDNN benchmark; fp32 +
 #      channels-last; fp32 + both; bf16 (ours: autocast-style, the core's convolutions in bf16, all else fp32; PyTorch:
@@ -96,6 +97,8 @@ if ! skip A; then
   say ""; say "== A. device discovery (sensorium devices --torch)"
   timeout "$(cap 60)" "${cli[@]}" devices --torch >"$OUT/A-devices.json" 2>"$OUT/A-devices.err"; rc=$?
   say "   exit $rc: $(tail -1 "$OUT/A-devices.err")"
+  # trainer.cudnnBenchmark's reach: the libtorch_cpu.so whose at::Context flag it sets, and the flag's value now.
+  say "   cuDNN benchmark flag: $("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1])).get("torch", {}).get("cudnnBenchmark"))' "$OUT/A-devices.json" 2>&1 | tail -1)"
   assemble
 fi
 

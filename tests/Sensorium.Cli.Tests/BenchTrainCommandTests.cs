@@ -31,4 +31,15 @@ public sealed class BenchTrainCommandTests
         Assert.True(on.Trainer.CudnnBenchmark);
         Assert.True(on.Trainer.ChannelsLast);
     }
+
+    [Fact]
+    public void Devices_with_torch_says_where_the_cudnn_benchmark_flag_is_reached()
+    {
+        var (code, output, error) = Cli.Run("devices", "--torch");
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var flag = json.RootElement.GetProperty("torch").GetProperty("cudnnBenchmark");
+        Assert.Equal("libtorch_cpu.so", Path.GetFileName(flag.GetProperty("library").GetString()));
+        Assert.True(flag.GetProperty("value").ValueKind is JsonValueKind.True or JsonValueKind.False);
+    }
 }
