@@ -18,19 +18,25 @@
 # Everything is written under $OUT as it is measured (a timeout still returns what was done): summary.txt (the
 # human summary, also printed), results.json (assembled after each step), and per step the raw JSON/stderr.
 # Steps, most important first; each is time-capped so the whole stays within $BUDGET seconds:
-#   A. device discovery's answer (`sensorium devices --torch`, nvidia-smi) — what the server's scheduler would make of it.
+#   A. device discovery's answer (`sensorium devices --torch`, nvidia-smi) — what the server's scheduler would make of it
+#      — and whether the cuDNN benchmark flag is reachable in the loaded libtorch (its library and value).
 #   B. ours vs PyTorch (scripts/reference/bench_reference_train.py) on the reference configuration (batch 128,
-#      1x36x64, 8,000 neurons), interleaved: fp32 split (3 syncs/step, the earlier protocol), fp32 no-split (1 sync), bf16
-#      no-split (ours: autocast-style, the core's convolutions in bf16, all else fp32; PyTorch: autocast bf16).
-#   C. aggregate throughput of 1, 2, 4 and 8 concurrent small runs (800 neurons, batch 128, one thread each) on the one
-#      GPU, with nvidia-smi's memory per process and utilisation sampled → the recommended slots per GPU.
+#      1x36x64, 8,000 neurons), interleaved, all with one sync per step (no-split): fp32; fp32 + cuDNN benchmark; fp32 +
+#      channels-last; fp32 + both; bf16 (ours: autocast-style, the core's convolutions in bf16, all else fp32; PyTorch:
+#      autocast bf16); bf16 + both. cuDNN benchmark: ours sets libtorch's flag through its C++ exports and reads it back,
+#      PyTorch sets torch.backends.cudnn.benchmark. Channels-last: ours stores each batch NHWC (the convolutions follow),
+#      PyTorch converts the core's weights and the batch (memory_format=torch.channels_last). The earlier protocol's
+#      "fp32 split" (3 syncs/step, measured 0.91x in session 4) is no longer run, to make room for these.
+#   C. aggregate throughput of concurrent small runs (800 neurons, batch 128, one thread each; default 1 and 4 — 2 and 8
+#      were measured in session 4 and dropped for B's variants) on the one GPU, with nvidia-smi's memory per process
+#      and utilisation sampled → the recommended slots per GPU.
 #   F. bf16 quality: SOTA on `small` (Sensorium track), fp32 and bf16 trained side by side on the GPU, capped at QCAP
 #      (75 s) each (best weights so far if capped), test scores against the host copy.
 #   D. if time is left: the `full` synthetic preset (7 mice, real counts) generated here, then trained on CUDA with one
 #      shared core (--track all), time-capped; per-mouse test scores (evaluate --tier test against the host copy).
 #   E. if still time is left: B again (a second interleaved round, for run-to-run noise).
 # Variables: BUDGET (s, default 420), PYTHON (python3), CLI_DIR (an unpacked CLI instead of the archive),
-# CONCURRENCY ("1 2 4 8"), QCAP (75), DEVICE (cuda; --dry-run sets cpu and tiny sizes), SKIP ("D E" to skip steps).
+# CONCURRENCY ("1 4"), VARIANTS (B's, "fp32 fp32-bench fp32-cl fp32-bench-cl bf16 bf16-bench-cl"), QCAP (75), DEVICE (cuda; --dry-run sets cpu and tiny sizes), SKIP ("D E" to skip steps).
 # Order run: A, B, C, F, D, E.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -58,7 +64,7 @@ if [ "$DRY" = 1 ]; then
   CONCURRENCY="${CONCURRENCY:-1 2}"; PRESET=tiny; EPOCHS=2; THREADS=1; QPRESET=tiny; QEPOCHS=2; QCAP=150
 else
   DEVICE="${DEVICE:-cuda}"; NEURONS=8000; BATCH=128; STEPS=100; WARMUP=10; CNEURONS=800; CSTEPS=600; CWARM=20
-  CONCURRENCY="${CONCURRENCY:-1 2 4 8}"; PRESET=full; EPOCHS=200; THREADS=1; QPRESET=small; QEPOCHS=200; QCAP=${QCAP:-75}
+  CONCURRENCY="${CONCURRENCY:-1 4}"; PRESET=full; EPOCHS=200; THREADS=1; QPRESET=small; QEPOCHS=200; QCAP=${QCAP:-75}
 fi
 say "gpu-bench: $(date -u +%FT%TZ) budget ${BUDGET}s, device $DEVICE, dry-run $DRY, out $OUT"
 
@@ -78,7 +84,7 @@ r = {"devices": load(os.path.join(out, "A-devices.json")), "reference": {}, "con
      "bf16Quality": {p: load(os.path.join(out, f"F-{p}-evaluate.json")) for p in ("fp32", "bf16")}}
 for p in sorted(glob.glob(os.path.join(out, "[BE]-*.json"))):
     j = load(p)
-    if j: r["reference"][os.path.basename(p)[:-5]] = {k: j.get(k) for k in ("implementation", "precision", "split", "trainSamplesPerSecond", "msPerStep", "forwardMs", "backwardMs", "optimizerMs", "evalSamplesPerSecond", "peakMB", "lastLoss", "libtorch", "partsMs")}
+    if j: r["reference"][os.path.basename(p)[:-5]] = {k: j.get(k) for k in ("implementation", "precision", "split", "channelsLast", "cudnnBenchmark", "trainSamplesPerSecond", "msPerStep", "forwardMs", "backwardMs", "optimizerMs", "evalSamplesPerSecond", "peakMB", "lastLoss", "libtorch", "partsMs")}
 for p in sorted(glob.glob(os.path.join(out, "C-concurrency-*.json"))):
     j = load(p)
     if j: r["concurrency"][str(j["runs"])] = j
@@ -91,18 +97,23 @@ if ! skip A; then
   say ""; say "== A. device discovery (sensorium devices --torch)"
   timeout "$(cap 60)" "${cli[@]}" devices --torch >"$OUT/A-devices.json" 2>"$OUT/A-devices.err"; rc=$?
   say "   exit $rc: $(tail -1 "$OUT/A-devices.err")"
+  # trainer.cudnnBenchmark's reach: the libtorch_cpu.so whose at::Context flag it sets, and the flag's value now.
+  say "   cuDNN benchmark flag: $("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1])).get("torch", {}).get("cudnnBenchmark"))' "$OUT/A-devices.json" 2>&1 | tail -1)"
   assemble
 fi
 
 # --- B. Ours vs PyTorch on the reference configuration. ---
-bench_pair() { # round: ours and PyTorch, interleaved, for each protocol
+# The variants of B and E: precision, then switches (bench = cuDNN benchmark, cl = channels-last); all no-split.
+export VARIANTS="${VARIANTS:-fp32 fp32-bench fp32-cl fp32-bench-cl bf16 bf16-bench-cl}"
+bench_pair() { # round: ours and PyTorch, interleaved, for each variant
   local round=$1 variant name extra
-  for variant in "fp32 split" "fp32 no-split" "bf16 no-split"; do
-    set -- $variant
-    extra=(--precision "$1"); [ "$2" = no-split ] && extra+=(--no-split)
-    name="$1-$2"
+  for variant in $VARIANTS; do
+    extra=(--precision "${variant%%-*}" --no-split)
+    case "$variant-" in *-bench-*) extra+=(--cudnn-benchmark) ;; esac
+    case "$variant-" in *-cl-*) extra+=(--channels-last) ;; esac
+    name="$variant"
     [ "$(left)" -lt 30 ] && { say "   (time is up: $name and later skipped)"; return; }
-    local profile=(); [ "$round" = B ] && [ "$name" = fp32-split ] && profile=(--profile 5)
+    local profile=(); [ "$round" = B ] && [ "$name" = fp32 ] && profile=(--profile 5)
     timeout "$(cap 90)" "${cli[@]}" bench train --device "$DEVICE" --neurons "$NEURONS" --batch "$BATCH" --steps "$STEPS" \
       --warmup "$WARMUP" --threads "$THREADS" "${extra[@]}" "${profile[@]}" >"$OUT/$round-ours-$name.json" 2>"$OUT/$round-ours-$name.err"
     local rc=$?
@@ -129,15 +140,16 @@ for p in glob.glob(os.path.join(out, "[BE]-*.json")):
     try: j = json.load(open(p))
     except Exception: continue
     rows.setdefault(name, {}).setdefault(impl, []).append(j["trainSamplesPerSecond"])
-print("   %-14s %12s %12s %7s   (train samples/s; median over rounds)" % ("protocol", "ours", "pytorch", "ratio"))
+print("   %-14s %12s %12s %7s %12s   (train samples/s, median over rounds; ours/fp32: against our plain fp32)" % ("variant", "ours", "pytorch", "ratio", "ours/fp32"))
 med = lambda v: sorted(v)[len(v) // 2] if v else None
-for name in ("fp32-split", "fp32-no-split", "bf16-no-split"):
+base = med(rows.get("fp32", {}).get("ours", []))
+for name in os.environ.get("VARIANTS", "fp32 fp32-bench fp32-cl fp32-bench-cl bf16 bf16-bench-cl").split():
     o, t = med(rows.get(name, {}).get("ours", [])), med(rows.get(name, {}).get("pytorch", []))
-    print("   %-14s %12s %12s %7s" % (name, o, t, ("%.2fx" % (o / t)) if o and t else "-"))
+    print("   %-14s %12s %12s %7s %12s" % (name, o, t, ("%.2fx" % (o / t)) if o and t else "-", ("%.2fx" % (o / base)) if o and base else "-"))
 EOF
 }
 if ! skip B; then
-  say ""; say "== B. ours vs PyTorch, reference configuration (batch $BATCH, 1x36x64, $NEURONS neurons), $STEPS steps after $WARMUP warm-up"
+  say ""; say "== B. ours vs PyTorch, reference configuration (batch $BATCH, 1x36x64, $NEURONS neurons), $STEPS steps after $WARMUP warm-up, one sync/step; variants: $VARIANTS"
   bench_pair B
   ratio_table
 fi

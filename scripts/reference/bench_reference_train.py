@@ -5,10 +5,13 @@ readout regularizers, backward, Adam step) on random seeded data. Used only for 
 
     OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 scripts/reference/bench_reference_train.py [--neurons 8000] [--batch 128]
         [--steps 10] [--warmup 2] [--threads N] [--device cpu|cuda|auto] [--model sota|ln] [--plus]
-        [--precision fp32|bf16] [--no-split]
+        [--precision fp32|bf16] [--no-split] [--cudnn-benchmark] [--channels-last]
 
 --precision bf16: forward and loss under torch.autocast(bfloat16) (fp32 weights, as PyTorch's mixed precision does).
 --no-split: no synchronisation between forward, backward and Adam; the step's one is the loss read (timed).
+--cudnn-benchmark: torch.backends.cudnn.benchmark = True (set explicitly either way; reported "not applicable" off CUDA).
+--channels-last: the core's weights and every batch in torch.channels_last (PyTorch's recipe; ours stores only the batch
+  channels-last and lets the convolutions follow it; the readout's 4-D parameters stay as they are in both).
 
 Prints JSON (stdout) with the same keys as the C# command and one human line (stderr).
 """
@@ -53,7 +56,7 @@ class Core(nn.Module):
 
     def regularizer(self):
         w = self.conv0.weight
-        kernels = w.view(-1, 1, w.shape[2], w.shape[3])
+        kernels = w.reshape(-1, 1, w.shape[2], w.shape[3])  # reshape: the weight may be channels-last
         return self.gamma_input * F.conv2d(kernels, self.laplace, padding=1).pow(2).sum() / kernels.pow(2).sum()
 
 
@@ -123,6 +126,8 @@ def main():
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     p.add_argument("--no-split", action="store_true")
+    p.add_argument("--cudnn-benchmark", action="store_true")
+    p.add_argument("--channels-last", action="store_true")
     a = p.parse_args()
     split = not a.no_split
     eval_steps = a.eval_steps if a.eval_steps is not None else max(1, a.steps // 2)
@@ -140,6 +145,13 @@ def main():
     xy = xy - xy.mean(0)
     source_grid = (xy / xy.abs().max()).float()
     model = Model(in_ch, 4 if a.model == "sota" else 3, a.model == "ln", source_grid, a.plus).to(device)
+    if a.channels_last:
+        model.core.to(memory_format=torch.channels_last)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = a.cudnn_benchmark
+        cudnn_benchmark = "on (verified)" if torch.backends.cudnn.benchmark else "off (verified)"
+    else:
+        cudnn_benchmark = "not applicable (not CUDA)"
     optimizer = torch.optim.Adam(model.parameters(), lr=0.009)
 
     # Data uploaded once; batches gathered on the device with index_select (as the C# trainer does).
@@ -152,10 +164,10 @@ def main():
 
     def inputs(index):
         x = images.index_select(0, index)
-        if in_ch == 1:
-            return x
-        planes = behavior.index_select(0, index).view(-1, 3, 1, 1).expand(-1, 3, height, width)
-        return torch.cat([x, planes], 1)
+        if in_ch != 1:
+            planes = behavior.index_select(0, index).view(-1, 3, 1, 1).expand(-1, 3, height, width)
+            x = torch.cat([x, planes], 1)
+        return x.contiguous(memory_format=torch.channels_last) if a.channels_last else x
 
     def sync():
         if device.type == "cuda":
@@ -224,6 +236,8 @@ def main():
         "implementation": "pytorch",
         "precision": a.precision,
         "split": split,
+        "channelsLast": a.channels_last,
+        "cudnnBenchmark": cudnn_benchmark,
         "model": a.model + ("+" if a.plus else ""),
         "neurons": a.neurons,
         "batch": a.batch,
@@ -251,10 +265,12 @@ def main():
         "loadAverage": load,
     }
     print(json.dumps(result, indent=2))
-    print(f"pytorch {a.precision}{'' if split else ' no-split'} {result['model']} N={a.neurons} B={a.batch} {device} {torch.get_num_threads()} threads: "
+    print(f"pytorch {a.precision}{'' if split else ' no-split'}{' channels-last' if a.channels_last else ''}"
+          f"{' cudnn-benchmark' if a.cudnn_benchmark else ''} {result['model']} N={a.neurons} B={a.batch} {device} {torch.get_num_threads()} threads: "
           f"train {result['trainSamplesPerSecond']:.1f} samples/s, {ms:.0f} ms/step (fwd {result['forwardMs']:.0f}, "
           f"bwd {result['backwardMs']:.0f}, adam {result['optimizerMs']:.0f}); eval {result['evalSamplesPerSecond']} samples/s; "
-          f"peak {peak_mb:.0f} MB; torch {torch.__version__}; load {' '.join(f'{x:.2f}' for x in load)}", file=sys.stderr)
+          f"peak {peak_mb:.0f} MB; torch {torch.__version__}; load {' '.join(f'{x:.2f}' for x in load)}; cuDNN benchmark {cudnn_benchmark}",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ public sealed class BenchTrainCommand : ICommand
         int seed = args.Int("seed", 42, 0, int.MaxValue);
         string precision = args.Choice("precision", MixedPrecision.Fp32, MixedPrecision.Fp32, MixedPrecision.Bf16);
         bool split = !args.Flag("no-split");
+        bool cudnnBenchmark = args.Flag("cudnn-benchmark");
+        bool channelsLast = args.Flag("channels-last");
         args.RejectUnknown();
 
         // Threads: the intra-op count applies to the calling thread (and is the default for new ones); inter-op
@@ -55,7 +57,7 @@ public sealed class BenchTrainCommand : ICommand
         var spec = preset.ForInputs(plus ? 4 : 1, shifter: plus).ForScale(scale);
         int height = (int)Math.Round(144 * scale), width = (int)Math.Round(256 * scale);
         var config = new TrainingBenchConfig(spec, neurons, batch, height, width, Trials: Math.Max(1024, 2 * batch), Device: deviceChoice,
-            Seed: (ulong)seed, Precision: precision);
+            Seed: (ulong)seed, Precision: precision, CudnnBenchmark: cudnnBenchmark, ChannelsLast: channelsLast);
         TrainingBench bench;
         try
         {
@@ -105,6 +107,8 @@ public sealed class BenchTrainCommand : ICommand
             json.WriteString("model", modelName + (plus ? "+" : ""));
             json.WriteString("precision", precision);
             json.WriteBoolean("split", split);
+            json.WriteBoolean("channelsLast", channelsLast);
+            json.WriteString("cudnnBenchmark", bench.CudnnBenchmark);
             json.WriteNumber("neurons", neurons);
             json.WriteNumber("batch", batch);
             json.WriteString("input", $"{spec.InputChannels}x{config.Height}x{config.Width}");
@@ -155,9 +159,9 @@ public sealed class BenchTrainCommand : ICommand
         }
         output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
         error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"torchsharp {precision}{(split ? "" : " no-split")} {modelName}{(plus ? "+" : "")} N={neurons} B={batch} {bench.Device} {get_num_threads()} threads: " +
+            $"torchsharp {precision}{(split ? "" : " no-split")}{(channelsLast ? " channels-last" : "")}{(cudnnBenchmark ? " cudnn-benchmark" : "")} {modelName}{(plus ? "+" : "")} N={neurons} B={batch} {bench.Device} {get_num_threads()} threads: " +
             $"train {samplesPerSecond:F1} samples/s, {median:F0} ms/step (fwd {forward:F0}, bwd {backward:F0}, adam {optimizerMs:F0}); " +
-            $"eval {(evalMs.Count > 0 ? $"{evalSamplesPerSecond:F1} samples/s" : "not run")}; peak {peak / mb:F0} MB; libtorch {libtorch}; load {string.Join(' ', load)}"));
+            $"eval {(evalMs.Count > 0 ? $"{evalSamplesPerSecond:F1} samples/s" : "not run")}; peak {peak / mb:F0} MB; libtorch {libtorch}; load {string.Join(' ', load)}; cuDNN benchmark {bench.CudnnBenchmark}"));
         return CommandLine.Ok;
     }
 

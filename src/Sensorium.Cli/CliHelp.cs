@@ -119,6 +119,8 @@ public static class CliHelp
             new("precision", "fp32|bf16", "fp32 (default) or bf16: autocast-style mixed precision: the core's convolutions (the vit core's\n" +
                 "linear layers and attention too) compute in bf16, everything else (BatchNorm, readout, loss, Adam, the\n" +
                 "saved model) stays fp32 (for GPUs with bf16 tensor cores; GPU speed and quality not measured yet, see the README)"),
+            new("cudnn-benchmark", null, "CUDA: cuDNN autotuning (trainer.cudnnBenchmark; off by default, as the reference; see the README)"),
+            new("channels-last", null, "store training batches channels-last (NHWC) so the convolutions run in that layout (trainer.channelsLast)"),
             new("max-minutes", "X", "a time limit: at the first epoch's end past X minutes of training (resumes included) training\n" +
                 "ends as early stopping does, the best weights kept in model.pth (trainer.maxMinutes; also with --spec)"),
             new("spec", "SPEC.json", "a full run spec (JSON: dataset, model, trainer, seed) instead of the options above", InSynopsis: false),
@@ -276,6 +278,8 @@ public static class CliHelp
             new("model", "sota|ln|cnn-wide|vit", "cnn-wide is timed at its 72×128 input"), new("plus"), new("eval-steps", "N"), new("profile", "N"), new("seed", "42"),
             new("precision", "fp32|bf16", "bf16: the training forward under autocast (convolutions in bf16, the rest fp32), as train"),
             new("no-split", null, "no synchronisation between forward, backward and Adam (one per step: the loss read)"),
+            new("cudnn-benchmark", null, "CUDA: cuDNN autotuning on (set in libtorch and read back; \"not applicable\" on the CPU), as train"),
+            new("channels-last", null, "batches stored channels-last (NHWC) before the forward, as train --channels-last"),
         ],
         ["  Huge pages off: run with THP_MEM_ALLOC_ENABLE=0 in the environment."]),
 

@@ -38,7 +38,8 @@ public sealed class DevicesCommand : ICommand
             try
             {
                 TorchNative.Initialize();
-                result["torch"] = new { cudaAvailable = cuda.is_available(), deviceCount = cuda.is_available() ? cuda.device_count() : 0, native = TorchNative.Log };
+                result["torch"] = new { cudaAvailable = cuda.is_available(), deviceCount = cuda.is_available() ? cuda.device_count() : 0, native = TorchNative.Log,
+                    cudnnBenchmark = CudnnBenchmarkProbe() };
             }
             catch (Exception e) when (e is InvalidOperationException or DllNotFoundException or TypeInitializationException)
             {
@@ -50,5 +51,12 @@ public sealed class DevicesCommand : ICommand
             ? $"devices: no GPU ({found.Problem}); the server schedules on the CPU only"
             : $"devices: {string.Join("; ", found.Gpus.Select(g => $"{g.DeviceName} {g.Name}, {g.FreeMiB:N0} of {g.TotalMiB:N0} MiB free"))}");
         return CommandLine.Ok;
+    }
+
+    /// <summary>Whether trainer.cudnnBenchmark can reach libtorch's flag here (read only): its library and value, or why not.</summary>
+    private static object CudnnBenchmarkProbe()
+    {
+        try { return new { library = CudnnBenchmark.Library, value = CudnnBenchmark.Get() }; }
+        catch (InvalidOperationException e) { return new { error = e.Message }; }
     }
 }

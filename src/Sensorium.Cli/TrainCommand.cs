@@ -74,6 +74,11 @@ public sealed class TrainCommand : ICommand
                 error.WriteLine($"train: cancelled; resume with: sensorium train --resume --out {outDir}");
                 return Cancelled;
             }
+            catch (TrainerSettingException e) // e.g. trainer.cudnnBenchmark asked for and not settable: one clear line
+            {
+                error.WriteLine($"sensorium train: {e.Message}");
+                return CommandLine.InvalidInput;
+            }
             var summary = TrainingSummary.Of(new TrainingFinished(result.Epochs, result.BestObjective, result.BestEpoch,
                 result.BestValidation, result.Reason, result.Seconds, result.Diverged, result.Recoveries),
                 Path.GetFullPath(outDir), result.Device, result.ModelPath);
@@ -120,6 +125,8 @@ public sealed class TrainCommand : ICommand
             Threads = args.Int("threads", 0, 0, 256),
             BatchSize = args.Int("batch-size", 128, 1, 4096),
             Precision = args.Choice("precision", MixedPrecision.Fp32, MixedPrecision.Fp32, MixedPrecision.Bf16),
+            CudnnBenchmark = args.Flag("cudnn-benchmark"),
+            ChannelsLast = args.Flag("channels-last"),
             LrInit = args.Double("lr", kind == "vit" ? Sensorium.Models.Cores.VitCoreSpec.V1tLearningRate : 0.009),
         };
         return new RunSpec
@@ -154,7 +161,7 @@ public sealed class TrainCommand : ICommand
             }
             string? line = e switch
             {
-                TrainingStarted s => $"device {s.Device}, {s.Threads} threads, {s.Parameters:N0} parameters, {s.BatchesPerEpoch} batches/epoch; validation before: {Format(s.ValidationBefore)}",
+                TrainingStarted s => $"device {s.Device}, {s.Threads} threads, {s.Parameters:N0} parameters, {s.BatchesPerEpoch} batches/epoch; cuDNN benchmark {s.CudnnBenchmark ?? "not reported"}{(s.ChannelsLast ? "; channels-last batches" : "")}; validation before: {Format(s.ValidationBefore)}",
                 BatchProgress b when (now - _lastBatchLine).TotalSeconds >= 1 => $"epoch {b.Epoch} batch {b.Batch}/{b.BatchesPerEpoch} loss {b.Loss:F1}{(b.LossPerTrial is { } t ? $" ({t:F2} per trial)" : "")} {b.SamplesPerSecond:F0} samples/s, epoch ETA {b.EpochEtaSeconds:F0} s",
                 EpochCompleted c => $"epoch {c.Epoch}: train loss {c.TrainLoss:F1}, validation {Format(c.Validation)} (objective {c.Objective:F4}{(c.Improved ? ", best" : "")}), lr {c.LearningRate:G3}, {c.EpochSeconds:F1} s, ~{c.EtaSeconds / 60:F0} min left if no further improvement",
                 BestRestored r => $"round ended at epoch {r.Epoch}: restored best (epoch {r.BestEpoch}, {r.BestObjective:F4})",

@@ -71,6 +71,20 @@ public sealed record TrainerSpec
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public double? MaxMinutes { get; init; }
 
+    /// <summary>cuDNN autotuning (<c>torch.backends.cudnn.benchmark</c>): cuDNN times its convolution algorithms for each
+    /// new input shape and keeps the fastest. Off by default, as the reference trainer (nnfabrik's
+    /// <c>set_random_seed</c> turns it off): the algorithm chosen by timing can differ between runs, and with it the last
+    /// bits of the results. Applied on CUDA only (the trainer sets libtorch's flag and reads it back; on the CPU it is
+    /// recorded as not applicable). Written to the spec only when on.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool CudnnBenchmark { get; init; }
+
+    /// <summary>Channels-last memory format: each training batch is stored NHWC before the forward, so the core's
+    /// convolutions (and BatchNorm, ELU) run channels-last (cuDNN's tensor-core layout); the weights, checkpoints and
+    /// evaluation keep the default layout. Same results within float rounding. Off by default; written only when on.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ChannelsLast { get; init; }
+
     /// <summary>The largest <see cref="MaxMinutes"/> accepted: a week.</summary>
     public const double MaxMinutesLimit = 7 * 24 * 60;
 

@@ -21,7 +21,17 @@ public abstract record TrainingEvent;
 
 /// <summary>The model, data and device are ready; <paramref name="ValidationBefore"/> is the pre-training objective.</summary>
 public sealed record TrainingStarted(string Device, int Threads, long Parameters, int BatchesPerEpoch,
-    IReadOnlyDictionary<string, double> ValidationBefore, int StartEpoch) : TrainingEvent;
+    IReadOnlyDictionary<string, double> ValidationBefore, int StartEpoch) : TrainingEvent
+{
+    /// <summary>What became of trainer.cudnnBenchmark: "on (verified)", "off (verified)", "not applicable (not CUDA)",
+    /// or "off (libtorch's default; not verified: why)" (null from workers before it was reported).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? CudnnBenchmark { get; init; }
+
+    /// <summary>trainer.channelsLast (training batches stored channels-last); written only when on.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ChannelsLast { get; init; }
+}
 
 /// <summary>After an optimizer step (throttle downstream as needed).</summary>
 /// <param name="Loss">The objective of the step's last batch: the loss scale √(trials of the mouse / batch size) × the

@@ -47,6 +47,7 @@ public static class Trainer
         var ts = spec.Trainer;
         if (ts.Threads > 0) set_num_threads(ts.Threads);
         var device = TorchDevice.Resolve(ts.Device);
+        string cudnnBenchmark = CudnnSetup.Apply(ts.CudnnBenchmark, device); // CUDA only; throws if asked for and not settable
         Checkpoint.WriteSpec(runDir, spec);
         var fault = TrainingHealth.ReadFaultInjection(runDir);
         using var gcStress = GcStress.FromEnvironment(); // a diagnostic (issue 9): off unless SENSORIUM_GC_STRESS is set
@@ -94,7 +95,7 @@ public static class Trainer
                 bestValidation = validation;
             }
             progress?.Report(new TrainingStarted(device.ToString(), get_num_threads(), model.parameters().Sum(p => p.numel()),
-                batchesPerEpoch, bestValidation, stopping.Epoch));
+                batchesPerEpoch, bestValidation, stopping.Epoch) { CudnnBenchmark = cudnnBenchmark, ChannelsLast = ts.ChannelsLast });
 
             model.train();
             while (true)
@@ -231,7 +232,7 @@ public static class Trainer
             offset += trials.Length;
             Tensor loss;
             using (Autocast.Enable(lowType)) // the forward only: the backward follows the graph's casts
-                loss = Objective(model, d, index, trials.Length, poisson, ts.ScaleLoss, ts.DetachCore);
+                loss = Objective(model, d, index, trials.Length, poisson, ts.ScaleLoss, ts.DetachCore, ts.ChannelsLast);
             if (fault == (epoch, b + 1)) loss = loss * double.NaN; // a test's injected fault (see ReadFaultInjection)
             loss.backward();
             // The objective of one trial: ÷ (trials × the loss scale √(trials of the mouse / batch size)).
@@ -271,10 +272,12 @@ public static class Trainer
     /// The per-batch training objective (forward only): √(trials/batch)·Σ Poisson(model(inputs), targets) + the core
     /// (unless <paramref name="detachCore"/>) and readout regularizers. A scalar; the caller calls backward().
     /// </summary>
+    /// <param name="channelsLast">Store the batch's inputs channels-last (<see cref="MemoryLayout"/>) before the forward.</param>
     internal static Tensor Objective(FiringRateEncoder model, DeviceData d, Tensor index, int batch, PoissonLoss poisson,
-        bool scaleLoss, bool detachCore)
+        bool scaleLoss, bool detachCore, bool channelsLast = false)
     {
         var inputs = d.Inputs(index);                      // (B,C,H,W)
+        if (channelsLast) inputs = MemoryLayout.ChannelsLast(inputs);
         var targets = d.Responses.index_select(0, index); // (B,N)
         var pupil = d.Pupil(index);                        // (B,2) or null
         var output = model.call(inputs, d.Mouse.DataKey, pupil); // (B,N)

@@ -10,7 +10,8 @@ namespace Sensorium.Training;
 /// <summary>What <see cref="TrainingBench"/> trains on: one mouse of random seeded data.</summary>
 /// <param name="Trials">Trials uploaded to the device (batches are drawn from them); also the loss scale's trial count.</param>
 public sealed record TrainingBenchConfig(ModelSpec Model, int Neurons = 8000, int Batch = 128, int Height = 36,
-    int Width = 64, int Trials = 1024, string Device = "auto", ulong Seed = 42, string Precision = MixedPrecision.Fp32);
+    int Width = 64, int Trials = 1024, string Device = "auto", ulong Seed = 42, string Precision = MixedPrecision.Fp32,
+    bool CudnnBenchmark = false, bool ChannelsLast = false);
 
 /// <summary>One timed training step; the split is in milliseconds (on CUDA it costs a synchronisation per phase).</summary>
 /// CpuMs/SysMs: this process's CPU time (all threads; SysMs the kernel part) during the step: robust under load.
@@ -35,6 +36,7 @@ public sealed class TrainingBench : IDisposable
     {
         this.config = config;
         Device = TorchDevice.Resolve(config.Device);
+        CudnnBenchmark = CudnnSetup.Apply(config.CudnnBenchmark, Device); // as the trainer: CUDA only, verified
         var mouse = RandomMouse(config);
         model = ModelBuilder.Build(config.Model, [MouseNeurons.FromCortex(mouse.DataKey, mouse.CorticalX, mouse.CorticalY)],
             Device, config.Seed);
@@ -47,6 +49,8 @@ public sealed class TrainingBench : IDisposable
     }
 
     public Device Device { get; }
+    /// <summary>What became of the cuDNN benchmark setting (<see cref="CudnnSetup.Apply"/>).</summary>
+    public string CudnnBenchmark { get; }
     public long Parameters { get; }
     public FiringRateEncoder Model => model;
 
@@ -101,7 +105,7 @@ public sealed class TrainingBench : IDisposable
             var index = data.Index(trials);
             Tensor loss;
             using (Autocast.Enable(lowType))
-                loss = Trainer.Objective(model, data, index, trials.Length, poisson, scaleLoss: true, detachCore: false);
+                loss = Trainer.Objective(model, data, index, trials.Length, poisson, scaleLoss: true, detachCore: false, config.ChannelsLast);
             if (split) Sync();
             forward = clock.Elapsed.TotalMilliseconds;
             loss.backward();
@@ -182,6 +186,7 @@ public sealed class TrainingBench : IDisposable
             using var scope = NewDisposeScope();
             var index = data.Index(trials);
             var inputs = data.Inputs(index);
+            if (config.ChannelsLast) inputs = MemoryLayout.ChannelsLast(inputs);
             var pupil = data.Pupil(index);
             var features = Measure("core.forward", () => model.Core.call(inputs));
             var g = ones_like(features);

@@ -35,15 +35,15 @@ public sealed class MigratorTests
     }
 
     [Fact]
-    public void Two_nodes_migrating_one_postgres_database_at_once_apply_each_script_once()
+    public async Task Two_nodes_migrating_one_postgres_database_at_once_apply_each_script_once()
     {
         using var temp = new TempDatabase(DatabaseEngine.Postgres);
         using (var connection = temp.Database.Open()) connection.Execute("""
             DROP TABLE dispatcher_lease, sweeps, ensemble_members, ensembles, insilico_jobs, api_tokens, run_incidents, run_batches, run_epochs, submissions, final_reveals, runs, datasets, users, teams, schema_migrations
             """);
         var nodes = Enumerable.Range(0, 2).Select(_ => Task.Run(() => Database.Postgres(temp.Database.ConnectionString).Initialize())).ToArray();
-        Task.WaitAll(nodes);
-        Assert.Equal(Migrator.Scripts(DatabaseEngine.Postgres).Count, nodes.Sum(n => n.Result.Count)); // one did all, the other none
+        var applied = await Task.WhenAll(nodes);
+        Assert.Equal(Migrator.Scripts(DatabaseEngine.Postgres).Count, applied.Sum(n => n.Count)); // one did all, the other none
         using var check = temp.Database.Open();
         Assert.Equal(Migrator.Scripts(DatabaseEngine.Postgres).Count, check.ExecuteScalar<int>("SELECT COUNT(*) FROM schema_migrations"));
     }

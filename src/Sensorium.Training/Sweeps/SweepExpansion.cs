@@ -239,6 +239,7 @@ public static class SweepExpansion
             JsonValueKind.True or JsonValueKind.False => "true/false",
             _ => "a value",
         },
+        _ => "a value",
     };
 
     static string Format(double x) => x.ToString("G", CultureInfo.InvariantCulture);

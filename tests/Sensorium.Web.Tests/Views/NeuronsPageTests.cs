@@ -164,7 +164,7 @@ public sealed class NeuronsPageTests
         Assert.Contains("No per-neuron scores yet", cut.Find(".run-neuron-empty").TextContent);
         cut.Find("button.run-neuron-queue").Click();
         var snackbar = context.Services.GetRequiredService<MudBlazor.ISnackbar>();
-        cut.WaitForAssertion(() => Assert.Contains(snackbar.ShownSnackbars, s => s.Message.Contains("Worker:Enabled is false", StringComparison.Ordinal))); // says why
+        cut.WaitForAssertion(() => Assert.Contains(snackbar.ShownSnackbars, s => s.Message is { } m && m.Contains("Worker:Enabled is false", StringComparison.Ordinal))); // says why
         Assert.Null(await app.Get<Sensorium.Storage.InSilico.InSilicoJobStore>().LatestForRunAsync(run.Id));
     }
 }
