@@ -47,7 +47,7 @@ public sealed record BatchProgress(int Epoch, int Batch, int BatchesPerEpoch, st
 /// <param name="TrainLossPerTrial">Mean over the epoch's batches of <see cref="BatchProgress.LossPerTrial"/>.</param>
 /// <param name="Validation">Mean single-trial correlation per mouse on the validation tier.</param>
 /// <param name="Objective">Early-stopping objective: mean correlation over all neurons of all mice.</param>
-/// <param name="EtaSeconds">Remaining time if the objective stops improving now: epoch time × the epochs the schedule then still runs (its remaining rounds of patience + 1, capped by max epochs). Each improvement extends it.</param>
+/// <param name="EtaSeconds">Remaining time if the objective stops improving now: epoch time × the epochs the schedule then still runs (its remaining rounds of patience + 1, capped by max epochs and by the epochs a time limit still lets start). Each improvement extends it.</param>
 public sealed record EpochCompleted(int Epoch, double TrainLoss, IReadOnlyDictionary<string, double> Validation,
     double Objective, double LearningRate, double EpochSeconds, double SamplesPerSecond, bool Improved,
     double BestObjective, int BestEpoch, int Round, double EtaSeconds,

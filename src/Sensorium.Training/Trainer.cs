@@ -120,6 +120,7 @@ public static class Trainer
                 int epoch = stopping.Epoch;
                 cancel.ThrowIfCancellationRequested();
                 var epochClock = Stopwatch.StartNew();
+                double epochStartedAt = clock.Elapsed.TotalSeconds; // on the trainer's TimeProvider, as the time limit
                 double trainLoss, trainLossPerTrial, objective, epochSeconds;
                 Dictionary<string, double> validation;
                 try
@@ -165,11 +166,14 @@ public static class Trainer
                 }
                 if (lr.Step(objective)) SetLearningRate(optimizer, lr.LearningRate);
 
-                int remaining = ts.MaxEpochs - epoch;
+                int remaining = Math.Min(ts.MaxEpochs - epoch, (ts.LrDecaySteps - stopping.Round) * (ts.Patience + 1));
+                if (ts.MaxMinutes is { } limitMinutes)
+                    remaining = Math.Min(remaining, EpochsWithinTimeLimit(limitMinutes * 60 - (secondsBefore + clock.Elapsed.TotalSeconds),
+                        clock.Elapsed.TotalSeconds - epochStartedAt));
                 progress?.Report(new EpochCompleted(epoch, trainLoss, validation, objective, lr.LearningRate, epochSeconds,
                     mice.Sum(m => m.Train.Length) / Math.Max(1e-9, epochSeconds), verdict == EarlyStoppingVerdict.Improved,
                     stopping.BestObjective, stopping.BestEpoch, stopping.Round,
-                    epochSeconds * Math.Min(remaining, (ts.LrDecaySteps - stopping.Round) * (ts.Patience + 1)), trainLossPerTrial));
+                    epochSeconds * remaining, trainLossPerTrial));
                 progress?.Report(new CheckpointSaved(epoch, Checkpoint.Save(runDir, spec, model, best, optimizer,
                     new TrainingState(stopping.Snapshot(), lr.Snapshot(), secondsBefore + clock.Elapsed.TotalSeconds, bestValidation, recoveries))));
             }
@@ -301,6 +305,16 @@ public static class Trainer
             return $"stopped by {request.By} after epoch {epoch}; best epoch {bestEpoch}";
         return null;
     }
+
+    /// <summary>
+    /// The epochs a time limit still lets start: training ends at the first epoch boundary at or past the limit, so with
+    /// <paramref name="secondsLeft"/> to go and epochs of <paramref name="epochSeconds"/> (train + validation), the
+    /// epochs that start before it. The ETA of <see cref="EpochCompleted"/> (and the workbench's progress) use it.
+    /// </summary>
+    internal static int EpochsWithinTimeLimit(double secondsLeft, double epochSeconds) =>
+        secondsLeft <= 0 ? 0
+        : epochSeconds <= 0 ? int.MaxValue
+        : (int)Math.Min(int.MaxValue, Math.Ceiling(secondsLeft / epochSeconds));
 
     /// <summary>A stopwatch on a <see cref="TimeProvider"/> (so that a test's fake clock drives the time limit).</summary>
     private sealed class ElapsedClock(TimeProvider time)

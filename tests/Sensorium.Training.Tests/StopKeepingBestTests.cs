@@ -25,6 +25,12 @@ public sealed class OnEpoch(Action<EpochCompleted> onEpoch) : IProgress<Training
     }
 }
 
+/// <summary>Runs <paramref name="onEvent"/> for every event, in the trainer's thread.</summary>
+public sealed class OnEvent(Action<TrainingEvent> onEvent) : IProgress<TrainingEvent>
+{
+    public void Report(TrainingEvent value) => onEvent(value);
+}
+
 /// <summary>
 /// A time limit (<see cref="TrainerSpec.MaxMinutes"/>) and a <see cref="StopRequest"/> end training at an epoch
 /// boundary as early stopping does: best weights restored, model.pth written, a run that evaluates as usual.
@@ -76,6 +82,40 @@ public sealed class StopKeepingBestTests : IDisposable
         var scores = Assert.Single(RunEvaluation.Evaluate(run, Tier.Validation, device: "cpu"));
         Assert.Equal(result.BestObjective, scores.SingleTrialCorrelation, 4);
     }
+
+    [Fact]
+    public void Under_a_time_limit_each_epochs_ETA_counts_only_the_epochs_the_limit_still_lets_start()
+    {
+        var spec = TinyData.Spec(maxEpochs: 20) with { Trainer = TinyData.Spec().Trainer with { MaxEpochs = 20, MaxMinutes = 10 } };
+        var clock = new ManualClock();
+        var log = new EventLog();
+        int batchesPerEpoch = 0;
+        var progress = new OnEvent(e =>
+        {
+            log.Report(e);
+            if (e is BatchProgress b) { clock.Advance(TimeSpan.FromMinutes(1)); batchesPerEpoch = b.BatchesPerEpoch; } // each step "takes" a minute
+        });
+
+        var result = Trainer.Train(spec, [TinyData.Mouse()], Path.Combine(_dir.Path, "run-eta"), progress, time: clock);
+
+        // Epochs of B minutes under a 10-minute limit: training ends after epoch ceil(10 / B), and after epoch k the
+        // ETA is exactly the epochs still to start, not the 20 - k that max epochs and patience alone would allow.
+        Assert.InRange(batchesPerEpoch, 1, 9); // so that the limit, not max epochs, ends the run
+        int last = (int)Math.Ceiling(10.0 / batchesPerEpoch);
+        Assert.Equal(last, result.Epochs);
+        Assert.StartsWith("time limit 10 min reached", result.Reason);
+        foreach (var c in log.Of<EpochCompleted>())
+            Assert.Equal(last - c.Epoch, c.EtaSeconds / c.EpochSeconds, 6);
+    }
+
+    [Theory]
+    [InlineData(0, 60, 0)]
+    [InlineData(-5, 60, 0)]
+    [InlineData(60, 60, 1)]
+    [InlineData(61, 60, 2)]
+    [InlineData(600, 0, int.MaxValue)]
+    public void The_epochs_a_time_limit_still_lets_start(double secondsLeft, double epochSeconds, int expected) =>
+        Assert.Equal(expected, Trainer.EpochsWithinTimeLimit(secondsLeft, epochSeconds));
 
     [Fact]
     public void A_stop_request_ends_training_after_the_current_epoch_with_the_best_model_written_and_evaluated()
