@@ -78,7 +78,7 @@ public sealed class SubmissionSubmitCommand(Func<HttpMessageHandler>? handler = 
             foreach (var name in new[] { "detail", "title" })
                 if (root.TryGetProperty(name, out var text) && text.ValueKind == JsonValueKind.String) return text.GetString()!;
         }
-        catch (JsonException) { }
+        catch (JsonException) { } // not a problem document: the raw body below is the message
         return string.IsNullOrWhiteSpace(body) ? status.ToString() : body.Trim();
     }
 
