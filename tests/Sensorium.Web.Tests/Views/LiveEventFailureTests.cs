@@ -116,6 +116,27 @@ public sealed class LiveEventFailureTests : IDisposable
         Assert.Equal(2, cut.FindAll(".sweep-runs tbody tr").Count); // the page keeps what it showed
     }
 
+    /// <summary>The first-start status calls its subscribers in turn: one that throws (a dead circuit) is logged, and the
+    /// next still hears the change.</summary>
+    [Fact]
+    public void A_first_dataset_subscriber_that_throws_is_logged_and_the_others_still_hear_the_change()
+    {
+        var logs = new LogCollector();
+        using var factory = new LoggerFactory([logs]);
+        var status = new FirstDatasetStatus(factory.CreateLogger<FirstDatasetStatus>());
+        int heard = 0;
+        using var failing = status.Subscribe(() => throw new ObjectDisposedException("circuit"));
+        using var working = status.Subscribe(() => heard++);
+
+        status.Set(FirstDatasetState.Ready, "synthetic-small", "The synthetic-small dataset is ready.", 1);
+
+        Assert.Equal(1, heard);
+        var logged = Assert.Single(logs.Entries);
+        Assert.Equal(LogLevel.Warning, logged.Level);
+        Assert.Contains("Ready", logged.Message);
+        Assert.IsType<ObjectDisposedException>(logged.Exception);
+    }
+
     sealed class LogCollector : ILoggerProvider, ILogger
     {
         public System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, string Message, Exception? Exception)> Entries { get; private init; } = new();
