@@ -137,6 +137,45 @@ public sealed class LiveEventFailureTests : IDisposable
         Assert.IsType<ObjectDisposedException>(logged.Exception);
     }
 
+    /// <summary>Cloning a run whose stored spec no longer reads (or a run that is not the team's) said nothing and showed
+    /// the default form; now the form says why it starts from the defaults.</summary>
+    [Fact]
+    public async Task Cloning_a_run_whose_spec_cannot_be_read_or_that_is_not_there_says_so()
+    {
+        using var app = new WorkbenchApp();
+        var (alpha, a) = await app.CreateTeamAsync("alpha");
+        var run = (await app.Get<Sensorium.Web.Features.Runs.RunQueue>().SubmitAsync(alpha.Id, a.Id,
+            new Sensorium.Web.Features.Runs.RunRequest("broken", System.Text.Json.JsonDocument.Parse(WorkbenchApp.SpecJson()).RootElement, null))).Run!;
+        await using (var connection = app.Get<Database>().Open())
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"UPDATE runs SET spec_json = '{{\"dataset\": 3}}' WHERE id = {run.Id}";
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        await using var context = new BunitContext();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Runs.RunQueue>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Ensembles.SeedEnsembles>());
+        context.Services.AddSingleton(app.Get<DatasetRegistry>());
+        context.Services.AddSingleton(new FirstDatasetStatus());
+        context.AddAuthorization().SetAuthorized(a.UserName).SetPolicies(WorkbenchPolicies.TeamMember)
+            .SetClaims(new Claim(ClaimTypes.NameIdentifier, a.Id.ToString()), new Claim(WorkbenchClaims.TeamId, alpha.Id.ToString()));
+        var snackbar = context.Services.GetRequiredService<ISnackbar>();
+        var navigation = context.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+
+        navigation.NavigateTo($"/runs/new?clone={run.Id}");
+        var page = context.Render<Sensorium.Web.Features.Runs.NewRunPage>();
+        page.WaitForAssertion(() => Assert.Contains(snackbar.ShownSnackbars, s => s.Message is { } m
+            && m.StartsWith($"Run #{run.Id}'s spec cannot be cloned:", StringComparison.Ordinal) && m.EndsWith("The form starts from the defaults.", StringComparison.Ordinal)), TimeSpan.FromSeconds(30));
+        Assert.Empty(page.FindAll(".cloned-from"));
+
+        navigation.NavigateTo($"/runs/new?clone={run.Id + 1000}");
+        var other = context.Render<Sensorium.Web.Features.Runs.NewRunPage>();
+        other.WaitForAssertion(() => Assert.Contains(snackbar.ShownSnackbars, s => s.Message == $"There is no run #{run.Id + 1000} of your team to clone: the form starts from the defaults."), TimeSpan.FromSeconds(30));
+    }
+
     sealed class LogCollector : ILoggerProvider, ILogger
     {
         public System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, string Message, Exception? Exception)> Entries { get; private init; } = new();
