@@ -55,7 +55,9 @@ public abstract class LiveComponent : ComponentBase
         }
         try
         {
-            await InvokeAsync(() => snackbar.Add($"{what} failed: {failure.Message} The page shows what it had before; reload it to try again.", Severity.Error));
+            string message = failure.Message.TrimEnd();
+            if (!message.EndsWith('.') && !message.EndsWith('!') && !message.EndsWith('?')) message += ".";
+            await InvokeAsync(() => snackbar.Add($"{what} failed: {message} The page shows what it had before; reload it to try again.", Severity.Error));
         }
         catch (Exception e)
         {
