@@ -21,7 +21,9 @@ namespace Sensorium.Web.Tests.Views;
 /// <summary>
 /// A page's work for a live event runs outside any awaiting caller (Components/LiveComponent): when it fails — here the
 /// real SQLite store lost its table under the page — the failure is logged with what the page was doing and shown in a
-/// snackbar naming it, not left in a task nobody observes; the page keeps living.
+/// snackbar naming it, not left in a task nobody observes; the page keeps living. With them, the other failures the
+/// pages used to pass over in silence (a first-dataset subscriber that throws, a clone whose spec does not read, a
+/// dataset folder gone).
 /// </summary>
 public sealed class LiveEventFailureTests : IDisposable
 {
@@ -174,6 +176,33 @@ public sealed class LiveEventFailureTests : IDisposable
         navigation.NavigateTo($"/runs/new?clone={run.Id + 1000}");
         var other = context.Render<Sensorium.Web.Features.Runs.NewRunPage>();
         other.WaitForAssertion(() => Assert.Contains(snackbar.ShownSnackbars, s => s.Message == $"There is no run #{run.Id + 1000} of your team to clone: the form starts from the defaults."), TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>A registered dataset whose folder went away (not yet re-checked, so not marked missing) gave the form an
+    /// empty list of mice and no word; now it says the dataset cannot be read and why.</summary>
+    [Fact]
+    public async Task The_new_run_form_says_when_the_chosen_dataset_cannot_be_read()
+    {
+        using var app = new WorkbenchApp();
+        var (alpha, a) = await app.CreateTeamAsync("alpha");
+        var folder = Directory.CreateDirectory(Path.Combine(app.DataDirectory, "datasets", "a-gone")).FullName;
+        await app.Get<DatasetStore>().CreateAsync("a-gone", folder, registeredBy: null);
+        Directory.Delete(folder);
+
+        await using var context = new BunitContext();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Runs.RunQueue>());
+        context.Services.AddSingleton(app.Get<Sensorium.Web.Features.Ensembles.SeedEnsembles>());
+        context.Services.AddSingleton(app.Get<DatasetRegistry>());
+        context.Services.AddSingleton(new FirstDatasetStatus());
+        context.AddAuthorization().SetAuthorized(a.UserName).SetPolicies(WorkbenchPolicies.TeamMember)
+            .SetClaims(new Claim(ClaimTypes.NameIdentifier, a.Id.ToString()), new Claim(WorkbenchClaims.TeamId, alpha.Id.ToString()));
+        var snackbar = context.Services.GetRequiredService<ISnackbar>();
+
+        var page = context.Render<Sensorium.Web.Features.Runs.NewRunPage>();
+        page.WaitForAssertion(() => Assert.Contains(snackbar.ShownSnackbars, s => s.Message is { } m
+            && m.StartsWith("The dataset a-gone cannot be read:", StringComparison.Ordinal) && m.Contains("not found", StringComparison.Ordinal)), TimeSpan.FromSeconds(30));
     }
 
     sealed class LogCollector : ILoggerProvider, ILogger
