@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Sensorium.Data;
 using Sensorium.Training;
 
@@ -46,35 +45,17 @@ public sealed class StopCommand(Func<HttpMessageHandler>? handler = null, TimePr
         if (args.Optional("by") is not null) throw new UsageException("--by is for --out; the workbench names the token's user");
         args.RejectUnknown();
         if (string.IsNullOrWhiteSpace(token)) throw new UsageException("--token (or SENSORIUM_TOKEN) is required with --server");
-        if (!Uri.TryCreate(server, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
-            throw new UsageException($"--server must be an http(s) URL (got '{server}')");
-        if (!baseUri.AbsolutePath.EndsWith('/')) baseUri = new Uri(baseUri + "/");
+        ServerCall.BaseAddress(server); // a usage error before anything is sent
 
-        using var client = handler is null ? new HttpClient() : new HttpClient(handler());
-        client.Timeout = TimeSpan.FromMinutes(2);
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        HttpResponseMessage response;
-        string body;
-        try
-        {
-            response = client.PostAsync(new Uri(baseUri, $"api/runs/{id}/stop"), null).GetAwaiter().GetResult();
-            body = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            error.WriteLine($"sensorium {Name}: could not reach {server}: {e.Message}");
+        if (ServerCall.Post(handler, server, $"api/runs/{id}/stop", token, null, TimeSpan.FromMinutes(2), Name, error) is not { } answer)
             return CommandLine.InvalidInput;
-        }
-        using (response)
+        if (answer.IsSuccess)
         {
-            if (response.IsSuccessStatusCode)
-            {
-                output.WriteLine(SubmissionSubmitCommand.Pretty(body));
-                return CommandLine.Ok;
-            }
-            error.WriteLine($"sensorium {Name}: the server refused to stop run {id} ({(int)response.StatusCode}): "
-                + (response.StatusCode == System.Net.HttpStatusCode.NotFound ? "no such run of your team" : SubmissionSubmitCommand.Message(response.StatusCode, body)));
-            return CommandLine.InvalidInput;
+            output.WriteLine(ServerCall.Pretty(answer.Body));
+            return CommandLine.Ok;
         }
+        error.WriteLine($"sensorium {Name}: the server refused to stop run {id} ({(int)answer.Status}): "
+            + (answer.Status == System.Net.HttpStatusCode.NotFound ? "no such run of your team" : ServerCall.Message(answer.Status, answer.Body)));
+        return CommandLine.InvalidInput;
     }
 }

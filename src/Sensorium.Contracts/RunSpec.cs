@@ -40,8 +40,32 @@ public sealed record RunSpec
         }
         catch (JsonException e)
         {
-            throw new Sensorium.Data.DataFormatException(source, $"invalid run spec at {e.Path ?? "$"}: {e.Message}");
+            throw new Sensorium.Data.DataFormatException(source, $"invalid run spec at {e.Path ?? "$"}: {Readable(e)}");
         }
+    }
+
+    /// <summary>
+    /// System.Text.Json's message in the user's words: a value of the wrong type says what the field takes ("the value
+    /// must be a number", not "could not be converted to System.Nullable`1[System.Double]"), and the " Path: … |
+    /// LineNumber: …" tail goes (the path is named before it).
+    /// </summary>
+    internal static string Readable(JsonException e)
+    {
+        string message = e.Message;
+        int tail = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (tail > 0) message = message[..tail];
+        var type = System.Text.RegularExpressions.Regex.Match(message, @"could not be converted to (?:System\.Nullable`1\[)?([\w.`\[\]]+?)\]?\.?$");
+        if (!type.Success) return message;
+        string takes = type.Groups[1].Value switch
+        {
+            "System.Double" or "System.Single" or "System.Decimal" => "a number",
+            "System.Int32" or "System.Int64" or "System.Int16" or "System.UInt32" or "System.UInt64" or "System.Byte" => "a whole number",
+            "System.String" => "a string",
+            "System.Boolean" => "true or false",
+            var t when t.Contains("List`") || t.Contains("Collection`") || t.EndsWith("[]", StringComparison.Ordinal) => "a list",
+            _ => "an object",
+        };
+        return $"the value must be {takes}";
     }
 
     /// <summary>Every problem with the spec, one message each (empty when valid).</summary>

@@ -32,13 +32,12 @@ public sealed class EnsembleNeuronsBrowserTests() : BrowserSession
         await WorkbenchBrowser.InteractiveAsync(page);
         await WorkbenchBrowser.SetAsync(page, ".field-ensemble-name input", "twin pair");
         await page.Locator("button.create-ensemble").ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/ensembles/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
-        long ensemble = IdOf(page.Url);
+        long ensemble = IdOf(await WorkbenchBrowser.WaitForAddressAsync(page, new Regex(@"/ensembles/\d+$")));
         await page.Locator(".ensemble-status[data-status=succeeded]").WaitForAsync(new() { Timeout = Long });
         await Assertions.Expect(page.Locator(".run-neuron-scores")).ToHaveAttributeAsync("data-has-scores", "false");
 
         await page.Locator("a.ensemble-neurons-link").ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith($"/ensembles/{ensemble}/neurons", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        await WorkbenchBrowser.WaitForAddressAsync(page, new Regex($"/ensembles/{ensemble}/neurons$"));
         await WorkbenchBrowser.RunExperimentsAndOpenBestNeuronAsync(page, Long);
         Assert.Equal($"ensemble-{ensemble}-neuron-scores.csv", await page.Locator("a.insilico-csv").GetAttributeAsync("download"));
         await page.ScreenshotAsync(new() { Path = Path.Combine(LiveRunTests.ArtifactsDirectory, "ensemble-neurons.png"), FullPage = true });

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace Sensorium.Browser.Tests;
@@ -22,7 +23,7 @@ public sealed class NeuronsPageBrowserTests() : BrowserSession
         await page.Locator(".run-status[data-status=succeeded]").WaitForAsync(new() { Timeout = Long });
 
         await page.Locator("a.run-neurons-link").ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/neurons", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
+        await WorkbenchBrowser.WaitForAddressAsync(page, new Regex("/neurons$"));
         var panel = await WorkbenchBrowser.RunExperimentsAndOpenBestNeuronAsync(page, Long);
         Assert.StartsWith("data:text/csv;base64,", await page.Locator("a.insilico-csv").GetAttributeAsync("href"));
         await Assertions.Expect(panel.Locator(".neuron-tuning")).ToContainTextAsync("preferred orientation");

@@ -53,8 +53,7 @@ public sealed class SweepEnsembleFlowTests() : BrowserSession(new Dictionary<str
         await page.Locator("button.sweep-preview").ClickAsync();
         await Assertions.Expect(page.Locator(".sweep-preview-count")).ToHaveTextAsync("2 runs", new() { Timeout = 60_000 });
         await page.Locator("button.sweep-queue").ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/sweeps/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
-        var sweepUrl = page.Url;
+        var sweepUrl = await WorkbenchBrowser.WaitForAddressAsync(page, new Regex(@"/sweeps/\d+$"));
 
         Step("sweep runs finish");
         // The sweep page follows its runs live: both end succeeded, one is marked best, and the button offers the top 2.
@@ -74,15 +73,14 @@ public sealed class SweepEnsembleFlowTests() : BrowserSession(new Dictionary<str
 
         Step("ensemble top 2");
         await ensembleButton.ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/ensembles/new\?runs=\d+,\d+$"), new() { WaitUntil = WaitUntilState.Commit });
+        await WorkbenchBrowser.WaitForAddressAsync(page, new Regex(@"/ensembles/new\?runs=\d+,\d+$"));
         await WorkbenchBrowser.InteractiveAsync(page);
         await Assertions.Expect(page.Locator(".ensemble-candidates tr[data-run] input[type=checkbox]:checked")).ToHaveCountAsync(2, new() { Timeout = 60_000 });
         await WorkbenchBrowser.SetAsync(page, ".field-ensemble-name input", "top 2 of the sweep");
         var create = page.Locator("button.create-ensemble");
         await Assertions.Expect(create).ToContainTextAsync("Make an ensemble of 2 runs");
         await create.ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/ensembles/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
-        var ensembleUrl = page.Url;
+        var ensembleUrl = await WorkbenchBrowser.WaitForAddressAsync(page, new Regex(@"/ensembles/\d+$"));
         var ensembleId = long.Parse(ensembleUrl.Split('/')[^1]);
 
         Step("ensemble evaluated");
@@ -183,9 +181,9 @@ public sealed class SweepEnsembleFlowTests() : BrowserSession(new Dictionary<str
         await WorkbenchBrowser.SetAsync(page, ".field-batch input", "32");
         await WorkbenchBrowser.SetAsync(page, ".field-epochs input", "2");
         await page.ClickAsync("button.queue-run");
-        await page.WaitForURLAsync(new Regex(@"/runs/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
+        var address = await WorkbenchBrowser.WaitForAddressAsync(page, new Regex(@"/runs/\d+$"));
         await page.Locator(".run-status").WaitForAsync();
-        return page.Url;
+        return address;
     }
 
     /// <summary>GET /api/runs/{id} with the browser's own cookie.</summary>

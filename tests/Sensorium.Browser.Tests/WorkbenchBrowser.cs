@@ -44,6 +44,18 @@ internal static class WorkbenchBrowser
     }
 
     /// <summary>
+    /// Waits until the page's address matches <paramref name="address"/> (tested as a JavaScript regular expression on
+    /// <c>location.href</c>, polled in the page; the poll starts again in a new document after a navigation) and
+    /// returns it. Never a wait on a load state: WaitForURLAsync falls back to one when the address already matches at
+    /// the call, even with WaitUntil = Commit, and such a wait once never ended in CI (see <see cref="SignInAsync"/>).
+    /// </summary>
+    public static async Task<string> WaitForAddressAsync(IPage page, Regex address)
+    {
+        var href = await page.WaitForFunctionAsync("pattern => new RegExp(pattern).test(location.href) && location.href", address.ToString());
+        return await href.JsonValueAsync<string>();
+    }
+
+    /// <summary>
     /// Fills the New run form with a tiny model (tiny dataset, 2-layer core of 8 channels, batch 32) for
     /// <paramref name="track"/> and queues it; returns the run page's address.
     /// </summary>
@@ -64,9 +76,9 @@ internal static class WorkbenchBrowser
         await SetAsync(page, ".field-batch input", "32");
         await SetAsync(page, ".field-epochs input", epochs.ToString());
         await page.ClickAsync("button.queue-run");
-        await page.WaitForURLAsync(new Regex(@"/runs/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
+        var address = await WaitForAddressAsync(page, new Regex(@"/runs/\d+$"));
         await page.Locator(".run-status").WaitForAsync();
-        return page.Url;
+        return address;
     }
 
     /// <summary>

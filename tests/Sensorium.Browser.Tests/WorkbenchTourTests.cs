@@ -143,7 +143,7 @@ public sealed class WorkbenchTourTests() : BrowserSession
         var passwords = await File.ReadAllTextAsync(Path.Combine(app.DataDirectory, "first-start-passwords.txt"));
         var adminPassword = Regex.Match(passwords, @"admin\s+(\S+)").Groups[1].Value;
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("/account/signin"), new() { WaitUntil = WaitUntilState.Commit });
+        await WorkbenchBrowser.WaitForAddressAsync(page, new Regex("/account/signin"));
         await WorkbenchBrowser.SignInAsync(page, "admin", adminPassword);
 
         Step("admin /runs");

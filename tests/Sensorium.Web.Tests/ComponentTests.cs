@@ -36,6 +36,23 @@ public sealed class ComponentTests
         Assert.Contains(colourClass, chip.ClassName);
     }
 
+    /// <summary>A run that a time limit or a stop request ended says so on every list (runs, sweep, compare, ensemble).</summary>
+    [Theory]
+    [InlineData(RunStatus.Succeeded, "time limit 10 min reached after epoch 3; best epoch 2", "succeeded · time limit", "time limit")]
+    [InlineData(RunStatus.Succeeded, "stopped by ada after epoch 4; best epoch 4", "succeeded · stopped", "stopped")]
+    [InlineData(RunStatus.Succeeded, "early stopping", "succeeded", null)]
+    [InlineData(RunStatus.Succeeded, null, "succeeded", null)]
+    public async Task Status_chip_says_when_a_time_limit_or_a_stop_ended_the_run(RunStatus status, string? reason, string text, string? ended)
+    {
+        await using var context = CreateContext();
+        var cut = context.Render<RunStatusChip>(parameters => parameters.Add(c => c.Status, status).Add(c => c.StopReason, reason));
+        var chip = cut.Find(".run-status");
+        Assert.Equal("succeeded", chip.GetAttribute("data-status"));
+        Assert.Equal(text, chip.TextContent.Trim());
+        Assert.Equal(ended, chip.GetAttribute("data-ended"));
+        Assert.Equal(ended is null ? null : $"Training ended: {reason}", chip.GetAttribute("title"));
+    }
+
     [Fact]
     public async Task Device_panel_names_own_runs_and_keeps_other_teams_anonymous()
     {

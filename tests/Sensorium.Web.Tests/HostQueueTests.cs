@@ -61,6 +61,9 @@ public sealed class HostQueueTests
         var runDir = app.Get<Sensorium.Web.Features.Runs.Worker.ProcessRunLauncher>().RunDirectory(running.Id);
         cut.WaitForAssertion(() => Assert.Equal("the host (admin)", Sensorium.Training.StopRequest.Read(runDir)?.By));
         Assert.Equal(RunStatus.Running, (await store.GetAsync(running.Id))!.Status);
+        // The row says the stop is pending instead of offering it again (until the worker honours it).
+        cut.WaitForAssertion(() => Assert.Equal("stop requested by the host (admin)", cut.FindAll(".host-queue tbody tr")[0].QuerySelector(".host-stop-pending")?.TextContent.Trim()));
+        Assert.Empty(cut.FindAll("button.host-stop-keep"));
 
         // Cancel alpha's running run (another team's: the host may).
         cut.FindAll(".host-queue tbody tr")[0].QuerySelector("button.host-cancel")!.Click();

@@ -18,6 +18,8 @@ public sealed class RunSpecValidationTests : IDisposable
     [InlineData("""{"dataset":{"path":"test-data"},"model":{"hiddenKernel":4}}""", "model: ")]
     [InlineData("""{"dataset":{"path":"test-data","track":"sensorium+"}}""", "model: inputChannels is 1 but the dataset feeds 4")]
     [InlineData("""{"dataset":{"path":"test-data"},"trainer":{"learningRate":0.1}}""", "invalid run spec at $.trainer")]
+    [InlineData("""{"dataset":{"path":"test-data"},"trainer":{"maxMinutes":"ten"}}""", "invalid run spec at $.trainer.maxMinutes: the value must be a number")]
+    [InlineData("""{"dataset":{"path":"test-data"},"trainer":{"batchSize":1.5}}""", "invalid run spec at $.trainer.batchSize: the value must be a whole number")]
     [InlineData("""{"dataset":{"path":"/etc"}}""", "dataset: '/etc' is not a registered dataset (registered: test-data)")]
     [InlineData("""{"dataset":{"path":"test-data","mice":["21067-10-18"]}}""", "dataset: dataset 'test-data': no mouse 21067-10-18")]
     [InlineData("""{"seed":1}""", "dataset: dataset path is required")]

@@ -106,13 +106,16 @@ public sealed class RunQueue(
         await runs.GetAsync(runId) is { } run ? StopKeepingBest(run, stoppedBy) : new(RunChangeOutcome.NotFound, null);
 
     /// <summary>The stop request a running run's worker has not honoured yet (who asked, when), or null.</summary>
-    public Sensorium.Training.StopRequest.Request? PendingStop(Run run)
+    public Sensorium.Training.StopRequest.Request? PendingStop(Run run) => PendingStop(run.Id, run.Status);
+
+    /// <summary>The same by a run's id and status (the host's queue lists entries, not runs).</summary>
+    public Sensorium.Training.StopRequest.Request? PendingStop(long runId, RunStatus status)
     {
-        if (run.Status != RunStatus.Running) return null;
-        try { return launcher.PendingStop(run.Id); }
+        if (status != RunStatus.Running) return null;
+        try { return launcher.PendingStop(runId); }
         catch (IOException e)
         {
-            logger.LogWarning(e, "Run {RunId}: its stop request could not be read.", run.Id);
+            logger.LogWarning(e, "Run {RunId}: its stop request could not be read.", runId);
             return null;
         }
     }

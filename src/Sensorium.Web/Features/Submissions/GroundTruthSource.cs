@@ -37,6 +37,28 @@ public sealed class GroundTruthSource(IOptions<SubmissionsOptions> options, IOpt
         File.Exists(ImportedPath(track, tier)) ? $"imported CSV {ImportedPath(track, tier)}" : $"host copy {HostCopyPath}";
 
     /// <summary>
+    /// Why the track and tier have no ground truth to score with (no imported CSV, and the host copy's folder, or the
+    /// track's mouse in it, is missing), for the admin page; null when there is one. Looks at folder names only.
+    /// </summary>
+    public string? Missing(string track, string tier)
+    {
+        if (File.Exists(ImportedPath(track, tier))) return null;
+        if (!Directory.Exists(HostCopyPath) && !File.Exists(HostCopyPath))
+            return "missing: the folder does not exist, so submissions to this track and tier cannot be scored";
+        string key = SubmissionTiers.MouseOfTrack(track);
+        try
+        {
+            var mice = SensoriumDataset.Discover(HostCopyPath);
+            return mice.Any(m => m.DataKey == key) ? null
+                : $"missing: it holds no mouse {key} ({(mice.Count == 0 ? "no mouse at all" : "only " + string.Join(", ", mice.Select(m => m.DataKey)))}), so submissions to this track and tier cannot be scored";
+        }
+        catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException)
+        {
+            return $"unreadable: {e.Message}";
+        }
+    }
+
+    /// <summary>
     /// Imports an official ground-truth CSV (<c>trial_indices,image_ids,responses,neuron_ids</c>) for a track and
     /// tier: read in full to check it, then put in place. Throws <see cref="DataFormatException"/> when it is not one.
     /// </summary>

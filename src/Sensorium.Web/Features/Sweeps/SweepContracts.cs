@@ -20,7 +20,7 @@ public sealed record SweepRequest(
 /// <summary>One run of a sweep: its swept values (field → value, from its stored spec) and how it stands.</summary>
 public sealed record SweepRunResponse(
     long Id, string Name, RunStatus Status, double Progress, double? BestScore, string? Error,
-    IReadOnlyDictionary<string, JsonElement?> Values);
+    IReadOnlyDictionary<string, JsonElement?> Values, string? StopReason = null);
 
 /// <summary>A sweep as the API shows it to its team; <see cref="Runs"/> and <see cref="BestRunId"/> only on single reads.</summary>
 public sealed record SweepResponse(
@@ -61,7 +61,7 @@ public static class SweepRows
         catch (JsonException) { spec = null; }
         var values = fields.Distinct().ToDictionary(f => f, f => spec is null ? null
             : SweepExpansion.Get(spec, f) is { } v ? (JsonElement?)JsonSerializer.SerializeToElement(v) : null);
-        return new(run.Id, run.Name, run.Status, run.Progress, run.BestScore, run.Error, values);
+        return new(run.Id, run.Name, run.Status, run.Progress, run.BestScore, run.Error, values, run.StopReason);
     }
 
     /// <summary>The run with the highest finite validation score, or null while none has one.</summary>

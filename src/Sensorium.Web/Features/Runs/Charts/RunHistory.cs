@@ -119,4 +119,19 @@ public sealed class RunHistory
     /// <summary>Time left if the rest goes at the pace so far: elapsed × (1 − p)/p; null before any progress.</summary>
     public static TimeSpan? EstimateRemaining(double progress, TimeSpan elapsed) =>
         progress is > 0.001 and < 1 && elapsed > TimeSpan.Zero ? elapsed * ((1 - progress) / progress) : null;
+
+    /// <summary>
+    /// Time left with a time limit (trainer.maxMinutes): the pace's estimate, or the limit's rest when that comes first
+    /// (<c>LimitFirst</c>; training then ends at the first epoch end past the limit, so the rest is a lower bound by up
+    /// to one epoch). Zero once the limit has passed (the current epoch is the last). <paramref name="elapsed"/> is this
+    /// session's time: after a resume the limit also counts the earlier sessions, and ends sooner.
+    /// </summary>
+    public static (TimeSpan? Left, bool LimitFirst) EstimateRemaining(double progress, TimeSpan elapsed, double? maxMinutes)
+    {
+        var atPace = EstimateRemaining(progress, elapsed);
+        if (maxMinutes is not { } limit || progress >= 1) return (atPace, false);
+        var limitLeft = TimeSpan.FromMinutes(limit) - elapsed;
+        if (limitLeft < TimeSpan.Zero) limitLeft = TimeSpan.Zero;
+        return atPace is { } pace && pace <= limitLeft ? (pace, false) : (limitLeft, true);
+    }
 }
