@@ -109,8 +109,8 @@ public sealed class BenchLoadCommand : ICommand
                 if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
                     return long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
         }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        catch (IOException) { } // no /proc (not Linux): the runtime's own peak below
+        catch (UnauthorizedAccessException) { } // likewise
         return Process.GetCurrentProcess().PeakWorkingSet64;
     }
 }

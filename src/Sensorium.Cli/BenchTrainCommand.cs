@@ -181,8 +181,8 @@ public sealed class BenchTrainCommand : ICommand
                 if (version is not null) return version;
             }
         }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        catch (IOException) { } // no /proc (not Linux) or unreadable: the version comes from TorchSharp below
+        catch (UnauthorizedAccessException) { } // likewise
         try { return __version__; } catch (Exception) { return "unknown"; }
     }
 

@@ -65,7 +65,7 @@ internal static class ServerCall
             foreach (var name in new[] { "detail", "title" })
                 if (root.TryGetProperty(name, out var text) && text.ValueKind == JsonValueKind.String) return text.GetString()!;
         }
-        catch (JsonException) { }
+        catch (JsonException) { } // not a problem document: the raw body below is the message
         return string.IsNullOrWhiteSpace(body) ? status.ToString() : body.Trim();
     }
 

@@ -48,7 +48,7 @@ public static class GpuDiscovery
             var errTask = process.StandardError.ReadToEndAsync();
             if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(10)))
             {
-                try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } // exited meanwhile; the timeout is reported below
                 return new([], program, $"{program} did not answer within {(timeout ?? TimeSpan.FromSeconds(10)).TotalSeconds:0} s");
             }
             stdout = outTask.GetAwaiter().GetResult();

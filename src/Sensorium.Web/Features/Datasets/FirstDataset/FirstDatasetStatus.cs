@@ -4,9 +4,10 @@ public enum FirstDatasetState { Idle, Generating, Ready, Failed }
 
 /// <summary>
 /// Where the first-start dataset generation stands, for the pages' banner. A singleton: components subscribe after
-/// their first render and dispose the subscription (like <c>TrainingNotifications</c>).
+/// their first render and dispose the subscription (like <c>TrainingNotifications</c>). A subscriber that throws is
+/// logged and does not stop the others nor the generator.
 /// </summary>
-public sealed class FirstDatasetStatus
+public sealed class FirstDatasetStatus(ILogger<FirstDatasetStatus>? logger = null)
 {
     readonly Lock gate = new();
     readonly List<Action> subscribers = [];
@@ -34,7 +35,11 @@ public sealed class FirstDatasetStatus
         foreach (var target in targets)
         {
             try { target(); }
-            catch (Exception) { /* a dead circuit must not stop the generator */ }
+            catch (Exception e)
+            {
+                // A dead circuit must not stop the generator; the page that missed the change shows the state of its last render.
+                logger?.LogWarning(e, "A first-dataset subscriber failed on the change to {State}.", state);
+            }
         }
     }
 

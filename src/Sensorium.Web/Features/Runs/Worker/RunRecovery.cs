@@ -102,7 +102,7 @@ public sealed class RunRecovery(
             await Task.Delay(100);
         if (!IsWorkerOf(pid, runDir)) return;
         try { Process.GetProcessById(pid).Kill(); }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { } // it exited meanwhile: gone, as wanted
     }
 
     static bool IsWorkerOf(int pid, string runDir)
