@@ -243,8 +243,10 @@ public static class Trainer
             double perTrialDivisor = trials.Length * (ts.ScaleLoss ? Math.Sqrt((double)d.Mouse.TrialCount / trials.Length) : 1.0);
             using (no_grad())
             {
-                stepLoss.add_(loss.detach().to(ScalarType.Float64)); // = Σ (double)(float)loss
-                stepPerTrial.add_(loss.detach().to(ScalarType.Float64) / perTrialDivisor);
+                // Long-lived alphas: add_(t) would pass a finalizable temporary Scalar (see TorchScalars).
+                stepLoss.add_(loss.detach().to(ScalarType.Float64), TorchScalars.One); // = Σ (double)(float)loss
+                using var divisor = perTrialDivisor.ToScalar();
+                stepPerTrial.add_(loss.detach().to(ScalarType.Float64).div(divisor), TorchScalars.One);
             }
             samples += trials.Length;
             bool endOfStep = (b + 1) % stepEvery == 0 || b == steps.Count - 1;
@@ -257,9 +259,9 @@ public static class Trainer
             optimizer.zero_grad();
             using (no_grad())
             {
-                lossTotal.add_(stepLoss);
+                lossTotal.add_(stepLoss, TorchScalars.One);
                 stepLoss.zero_();
-                perTrialTotal.add_(stepPerTrial);
+                perTrialTotal.add_(stepPerTrial, TorchScalars.One);
                 stepPerTrial.zero_();
             }
             if (progress is not null)

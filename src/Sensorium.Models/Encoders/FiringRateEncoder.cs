@@ -55,8 +55,8 @@ public sealed class FiringRateEncoder : nn.Module<Tensor, string, Tensor?, Tenso
             : Shifter(dataKey).call(pupilCenter ?? throw new ArgumentException(
                 $"The model has a shifter: pupil centre (B,2) is required for '{dataKey}'.", nameof(pupilCenter))); // (B,2)
         using var y = Readout(dataKey).call(features, shift); // (B,N)
-        using var rates = F.elu(y, 1.0);
-        return rates + 1;
+        using var rates = y.elu(TorchScalars.One, TorchScalars.One, TorchScalars.One); // F.elu(y, 1.0), with long-lived Scalars
+        return rates.add(TorchScalars.One, TorchScalars.One);                          // + 1
     }
 
     /// <summary>core regularizer + readout[dataKey] regularizer (+ shifter[dataKey]'s, if it has one): a scalar.</summary>
