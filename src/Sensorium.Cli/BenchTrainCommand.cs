@@ -48,7 +48,9 @@ public sealed class BenchTrainCommand : ICommand
             error.WriteLine($"sensorium bench train: {e.Message}");
             return CommandLine.InvalidInput;
         }
-        try { set_num_interop_threads(1); } catch (Exception) { /* already initialised: keep */ }
+        // libtorch refuses a second setting once inter-op work has started (a c10::Error, surfaced as ExternalException):
+        // only possible when the command runs twice in one process (tests); the first setting then stays.
+        try { set_num_interop_threads(1); } catch (System.Runtime.InteropServices.ExternalException) { }
         set_num_threads(threads);
         if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null)
             error.WriteLine("bench train: OMP_WAIT_POLICY is not set; on shared cores set OMP_WAIT_POLICY=PASSIVE");
