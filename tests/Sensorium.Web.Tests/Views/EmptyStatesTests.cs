@@ -53,6 +53,13 @@ public sealed class EmptyStatesTests : IDisposable
         context.Services.AddSingleton(sp => new DatasetRegistry(store, Options.Create(new WorkbenchOptions { DatasetRoot = root }), sp));
     }
 
+    /// <summary>The app's registry (it has the test dataset) and an idle first-dataset status.</summary>
+    static void UseAppDatasets(BunitContext context, WorkbenchApp app)
+    {
+        context.Services.AddSingleton(new FirstDatasetStatus());
+        context.Services.AddSingleton(app.Get<DatasetRegistry>());
+    }
+
     static BunitContext Context(WorkbenchApp app, Team team, User member, bool admin)
     {
         var context = new BunitContext();
@@ -125,8 +132,7 @@ public sealed class EmptyStatesTests : IDisposable
         using var app = new WorkbenchApp();
         var (team, member) = await app.CreateTeamAsync("alpha");
         await using var context = Context(app, team, member, admin: false);
-        context.Services.AddSingleton(new FirstDatasetStatus());
-        context.Services.AddSingleton(app.Get<DatasetRegistry>());
+        UseAppDatasets(context, app);
 
         var cut = context.Render<NewRunPage>();
         Assert.Empty(cut.FindAll(".no-dataset"));
@@ -147,8 +153,7 @@ public sealed class EmptyStatesTests : IDisposable
         using var app = new WorkbenchApp();
         var (team, member) = await app.CreateTeamAsync("alpha");
         await using var context = Context(app, team, member, admin: false);
-        context.Services.AddSingleton(new FirstDatasetStatus());
-        context.Services.AddSingleton(app.Get<DatasetRegistry>());
+        UseAppDatasets(context, app);
 
         var cut = context.Render<NewRunPage>();
         cut.Find(".field-max-minutes input").Change(typed);
@@ -191,8 +196,7 @@ public sealed class EmptyStatesTests : IDisposable
         using var app = new WorkbenchApp();
         var (team, member) = await app.CreateTeamAsync("alpha");
         await using var context = Context(app, team, member, admin: false);
-        context.Services.AddSingleton(new FirstDatasetStatus());
-        context.Services.AddSingleton(app.Get<DatasetRegistry>());
+        UseAppDatasets(context, app);
 
         var cut = context.Render<NewSweepPage>();
         var baseSpec = cut.Find(".sweep-base textarea").Text() + cut.Find(".sweep-base textarea").GetAttribute("value");

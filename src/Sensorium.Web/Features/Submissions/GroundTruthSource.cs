@@ -21,6 +21,9 @@ public sealed class GroundTruthSource(IOptions<SubmissionsOptions> options, IOpt
     /// <summary>Submissions:TruthPath, else the host copy of the synthetic dataset made at first start.</summary>
     public string HostCopyPath => options.Value.TruthPath ?? Path.Combine(workbench.Value.DatasetRoot!, firstDataset.Value.DatasetName, "host");
 
+    /// <summary>Whether the host copy is there (a folder, or a file such as a zip).</summary>
+    bool HostCopyExists => Directory.Exists(HostCopyPath) || File.Exists(HostCopyPath);
+
     public string ImportedPath(string track, string tier) =>
         Path.Combine(workbench.Value.DataDirectory, "truth", Track.Named(track).GroundTruthFile(tier));
 
@@ -43,7 +46,7 @@ public sealed class GroundTruthSource(IOptions<SubmissionsOptions> options, IOpt
     public string? Missing(string track, string tier)
     {
         if (File.Exists(ImportedPath(track, tier))) return null;
-        if (!Directory.Exists(HostCopyPath) && !File.Exists(HostCopyPath))
+        if (!HostCopyExists)
             return "missing: the folder does not exist, so submissions to this track and tier cannot be scored";
         string key = SubmissionTiers.MouseOfTrack(track);
         try
@@ -98,7 +101,7 @@ public sealed class GroundTruthSource(IOptions<SubmissionsOptions> options, IOpt
         string imported = ImportedPath(track, tier);
         if (File.Exists(imported)) return GroundTruthCsv.Read(imported, key, tier);
 
-        if (!Directory.Exists(HostCopyPath) && !File.Exists(HostCopyPath))
+        if (!HostCopyExists)
             throw new DataFormatException(HostCopyPath, "no ground truth: the host copy is missing and no ground-truth CSV was imported");
         using var mouse = DatasetTargets.OpenMouse(HostCopyPath, key);
         return DatasetTargets.GroundTruth(mouse, tier);
